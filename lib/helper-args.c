@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parsing "[--use-vnet] --br=BRIDGE --fd=N" in any order, as QEMU's
+ * net_bridge_run_helper() and libvirt's virNetDevBridgeHelper build it.
+ * Pure, so it can be unit-tested and fuzzed on its own.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "helper-args.h"
+#include "ifname.h"
+#include "tg-util.h"
+
+static int parse_fd(const char *s, int *fd, GError **error)
+{
+	g_autofree char *q = tg_quote(s);
+	char *end = NULL;
+	guint64 v;
+
+	if (!g_ascii_isdigit(s[0]))
+		goto bad;
+	v = g_ascii_strtoull(s, &end, 10);
+	if (*end || v > INT_MAX)
+		goto bad;
+	if (v <= 2) {
+		g_set_error(error, TG_ERROR, EINVAL,
+			    "'--fd=%s' names standard input, output or error, not a socket", q);
+		return -EINVAL;
+	}
+	*fd = (int)v;
+	return 0;
+bad:
+	g_set_error(error, TG_ERROR, EINVAL, "'--fd=%s' is not a file descriptor number", q);
+	return -EINVAL;
+}
+
+/**
+ * helper_args_parse() - parse the helper's command line
+ * @args:	filled in; clear with helper_args_clear() even on failure
+ * @argc:	argument count, argv[0] included
+ * @argv:	arguments
+ * @error:	set to a one-line message on failure
+ *
+ * --help and --version win over everything else and need nothing more;
+ * otherwise --br and --fd are required, each at most once.
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_args_parse(HelperArgs *args, int argc, char *const *argv, GError **error)
+{
+	int i;
+
+	memset(args, 0, sizeof(*args));
+	args->fd = -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			args->help = TRUE;
+		} else if (!strcmp(a, "--version")) {
+			args->version = TRUE;
+		} else if (!strcmp(a, "--use-vnet")) {
+			args->use_vnet = TRUE;
+		} else if (g_str_has_prefix(a, "--br=")) {
+			if (args->bridge) {
+				g_set_error(error, TG_ERROR, EINVAL, "'--br' given twice");
+				return -EINVAL;
+			}
+			args->bridge = g_strdup(a + strlen("--br="));
+		} else if (g_str_has_prefix(a, "--fd=")) {
+			if (args->fd >= 0) {
+				g_set_error(error, TG_ERROR, EINVAL, "'--fd' given twice");
+				return -EINVAL;
+			}
+			if (parse_fd(a + strlen("--fd="), &args->fd, error) < 0)
+				return -EINVAL;
+		} else {
+			g_autofree char *q = tg_quote(a);
+
+			g_set_error(error, TG_ERROR, EINVAL, "unknown argument '%s'", q);
+			return -EINVAL;
+		}
+	}
+	if (args->help || args->version)
+		return 0;
+	if (!args->bridge) {
+		g_set_error(error, TG_ERROR, EINVAL, "missing '--br=BRIDGE'");
+		return -EINVAL;
+	}
+	if (args->fd < 0) {
+		g_set_error(error, TG_ERROR, EINVAL, "missing '--fd=N'");
+		return -EINVAL;
+	}
+	return ifname_validate(args->bridge, "bridge name", error);
+}
+
+/** helper_args_clear() - free what helper_args_parse() allocated */
+void helper_args_clear(HelperArgs *args)
+{
+	g_clear_pointer(&args->bridge, g_free);
+}

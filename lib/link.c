@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Looking up and configuring links over rtnetlink. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+
+#include "link.h"
+#include "netlink.h"
+#include "tg-util.h"
+
+static int parse_link(struct nl_msg *msg, void *data)
+{
+	LinkInfo *info = data;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct ifinfomsg *ifi;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+		return -EBADMSG;
+	ifi = nlmsg_data(nlh);
+	info->ifindex = ifi->ifi_index;
+	info->flags = ifi->ifi_flags;
+	if (tb[IFLA_MTU])
+		info->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_MASTER])
+		info->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6)
+		memcpy(info->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+	if (tb[IFLA_LINKINFO]) {
+		struct nlattr *li[IFLA_INFO_MAX + 1];
+
+		if (nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
+		    li[IFLA_INFO_KIND])
+			g_strlcpy(info->kind, nla_get_string(li[IFLA_INFO_KIND]),
+				  sizeof(info->kind));
+	}
+	return 0;
+}
+
+/**
+ * link_get() - look up one link by name
+ * @sk:		rtnetlink socket
+ * @name:	interface name, already validated
+ * @info:	filled in
+ *
+ * A single RTM_GETLINK by name, never a dump: the cost must not grow with
+ * the number of links on the host.
+ *
+ * Return: 0, -ENODEV if there is no such link, or -errno
+ */
+int link_get(struct nl_sock *sk, const char *name, LinkInfo *info)
+{
+	/* == ip link show dev NAME */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		return -ENOMEM;
+	r = tg_nl_transact(sk, msg, parse_link, info);
+	if (r == 0 && info->ifindex <= 0)
+		return -ENODEV;
+	return r;
+}
+
+/**
+ * link_set_port() - give a new port its MTU and MAC and attach it
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port
+ * @mtu:	MTU to set (the bridge's, so the bridge's own MTU never drops)
+ * @mac:	host-side MAC
+ * @master:	ifindex of the bridge
+ *
+ * One message: the kernel applies the MTU and address before the master.
+ *
+ * Return: 0 or the kernel's -errno (-EXFULL: the bridge has 1023 ports)
+ */
+int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
+		  int master)
+{
+	/* == ip link set dev TAP mtu MTU address MAC master BRIDGE */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFLA_MTU, mtu) < 0 || nla_put(msg, IFLA_ADDRESS, 6, mac) < 0 ||
+	    nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_up() - bring a link up
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ *
+ * Return: 0 or -errno
+ */
+int link_set_up(struct nl_sock *sk, int ifindex)
+{
+	/* == ip link set dev TAP up */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex,
+				 .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_disable_ipv6() - turn IPv6 off on a link that is still down
+ * @name:	the link
+ *
+ * A bridge port needs no addresses, and on hosts with many ports the IPv6
+ * bring-up (link-local address, DAD, MLD) dominates the cost of a new port.
+ * rtnetlink cannot set disable_ipv6, so this is the sysctl file; holding
+ * CAP_NET_ADMIN is enough to write it. No IPv6 on the host is fine.
+ *
+ * Return: 0 or -errno
+ */
+int link_disable_ipv6(const char *name)
+{
+	g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	tg_autoclose int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, "1\n", 2) != 2)
+		return -errno;
+	return 0;
+}
+
+/**
+ * link_random_host_mac() - a MAC for the host side of a guest port
+ * @mac:	filled in
+ *
+ * The first byte 0xfe (locally administered, unicast, and high) keeps the
+ * bridge from ever taking a tap's address as its own, as libvirt does.
+ */
+void link_random_host_mac(uint8_t mac[6])
+{
+	if (getrandom(mac + 1, 5, GRND_NONBLOCK) != 5) {
+		guint32 a = g_random_int(), b = g_random_int();
+
+		memcpy(mac + 1, &a, 4);
+		mac[5] = (uint8_t)b;
+	}
+	mac[0] = 0xfe;
+}

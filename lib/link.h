@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <net/if.h>
+#include <stdint.h>
+#include <glib.h>
+#include <netlink/socket.h>
+
+/* What tapgate needs to know about one network device. */
+typedef struct {
+	int ifindex;
+	int master;		/* ifindex of the bridge it is a port of, or 0 */
+	unsigned int flags;	/* IFF_* */
+	uint32_t mtu;
+	uint8_t mac[6];
+	char kind[32];		/* IFLA_INFO_KIND: "bridge", "tun", "" ... */
+} LinkInfo;
+
+int link_get(struct nl_sock *sk, const char *name, LinkInfo *info);
+int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
+		  int master);
+int link_set_up(struct nl_sock *sk, int ifindex);
+int link_disable_ipv6(const char *name);
+void link_random_host_mac(uint8_t mac[6]);

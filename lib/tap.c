@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Creating the tap device behind a /dev/net/tun file descriptor. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/if_tun.h>
+
+#include "tap.h"
+#include "tg-util.h"
+
+/**
+ * tap_open_node() - open the tun/tap control node
+ * @path:	normally /dev/net/tun, fixed at build time
+ *
+ * Return: the fd (close-on-exec) or -errno
+ */
+int tap_open_node(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * tap_name_candidate() - the @n-th name to try for a tap of user @uid
+ * @uid:	the caller, so "ip link" shows whose port it is
+ * @n:		candidate number; only its low 16 bits are used
+ * @name:	filled in: "tg<uid>-<hex>", or "tgx<hex>" for very large uids
+ *
+ * Never "vnet", "macvtap" or "macvlan" (libvirt owns those prefixes), always
+ * shorter than IFNAMSIZ.
+ */
+void tap_name_candidate(uid_t uid, unsigned int n, char name[IFNAMSIZ])
+{
+	if (uid < 100000000u)
+		snprintf(name, IFNAMSIZ, "tg%u-%x", (unsigned)uid, n & 0xffffu);
+	else
+		snprintf(name, IFNAMSIZ, "tgx%08x", (unsigned)g_random_int());
+}
+
+/**
+ * tap_create() - attach a new, uniquely named tap to an open tun fd
+ * @fd:		fd from tap_open_node()
+ * @uid:	the caller, for the name
+ * @vnet_hdr:	ask for IFF_VNET_HDR (QEMU's --use-vnet), if the kernel has it
+ * @name:	set to the tap's name
+ * @vnet_hdr_on: set to whether IFF_VNET_HDR is in effect
+ *
+ * An explicit name with IFF_TUN_EXCL never reuses an existing device (which
+ * could be someone else's persistent tap) and avoids the kernel's "tap%d"
+ * scan, whose cost grows with the number of links. The tap is not
+ * persistent: it disappears when the last fd to it is closed.
+ *
+ * Return: 0 or -errno (-EBUSY if every candidate name was taken)
+ */
+int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
+	       gboolean *vnet_hdr_on)
+{
+	unsigned int features = 0, start = g_random_int(), i;
+	struct ifreq ifr;
+
+	if (ioctl(fd, TUNGETFEATURES, &features) < 0)
+		return -errno;
+	*vnet_hdr_on = vnet_hdr && (features & IFF_VNET_HDR);
+	for (i = 0; i < TAP_NAME_TRIES; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+		if (*vnet_hdr_on)
+			ifr.ifr_flags |= IFF_VNET_HDR;
+		tap_name_candidate(uid, start + i, ifr.ifr_name);
+		if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
+			g_strlcpy(name, ifr.ifr_name, IFNAMSIZ);
+			return 0;
+		}
+		if (errno != EBUSY && errno != EEXIST)
+			return -errno;
+	}
+	return -EBUSY;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by every tapgate module. */
+#pragma once
+
+#include <errno.h>
+#include <unistd.h>
+#include <glib.h>
+
+/* glib 2.74 has no g_autofd: close an fd when it goes out of scope. */
+static inline void tg_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+	*fd = -1;
+}
+#define tg_autoclose __attribute__((cleanup(tg_closep)))
+
+/* Hand an fd over to someone else; the auto-close variable forgets it. */
+static inline int tg_steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+/* Errors of tapgate's library carry errno values as codes. */
+#define TG_ERROR (tg_error_quark())
+GQuark tg_error_quark(void);
+
+char *tg_quote(const char *s);

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <netlink/route/link.h>
+
+#include "sandbox.h"
+#include "tg-util.h"
+
+static char *top;		/* tmpfs holding everything of ours */
+static int log_fd = -1;
+
+static void must(int r, const char *what)
+{
+	if (r < 0)
+		g_error("sandbox: %s: %s", what, g_strerror(errno));
+}
+
+static void make_node(const char *path, mode_t mode, dev_t dev)
+{
+	must(mknod(path, S_IFCHR | mode, dev), path);
+	must(chmod(path, mode), path);
+}
+
+static void append(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		g_error("sandbox: cannot append to %s", path);
+}
+
+/**
+ * sandbox_enter() - move this process into its own mount and network world
+ *
+ * Must run as root, before any test; g_error()s on any failure.
+ */
+void sandbox_enter(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	g_autofree char *opts = NULL, *upper = NULL, *work = NULL;
+
+	if (geteuid() != 0)
+		g_error("integration tests must run as root (they create namespaces)");
+	must(unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare");
+	must(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
+	/* Our own /tmp: whatever the test writes vanishes with its namespace. */
+	must(mount("tapgate-test", "/tmp", "tmpfs", 0, "mode=1777"), "tmpfs /tmp");
+	top = g_strdup("/tmp");
+	upper = g_build_filename(top, "etc-upper", NULL);
+	work = g_build_filename(top, "etc-work", NULL);
+	must(mkdir(upper, 0755), "mkdir upper");
+	must(mkdir(work, 0755), "mkdir work");
+	opts = g_strdup_printf("lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
+	must(mount("overlay", "/etc", "overlay", 0, opts), "overlay /etc");
+	append("/etc/passwd", "tgtest:x:4242:4242::/nonexistent:/usr/sbin/nologin\n"
+			      "tgother:x:4244:4244::/nonexistent:/usr/sbin/nologin\n");
+	append("/etc/group", "tgtest:x:4242:\ntglab:x:4243:tgtest\ntgother:x:4244:\n");
+	must(mkdir("/etc/tapgate", 0755) == 0 || errno == EEXIST ? 0 : -1, "/etc/tapgate");
+	must(mkdir("/etc/qemu", 0755) == 0 || errno == EEXIST ? 0 : -1, "/etc/qemu");
+
+	must(mount("tapgate-dev", "/dev", "tmpfs", MS_NOEXEC, "mode=0755"), "tmpfs /dev");
+	make_node("/dev/null", 0666, makedev(1, 3));
+	make_node("/dev/zero", 0666, makedev(1, 5));
+	make_node("/dev/full", 0666, makedev(1, 7));
+	make_node("/dev/urandom", 0666, makedev(1, 9));
+	make_node("/dev/random", 0666, makedev(1, 8));
+	must(mkdir("/dev/net", 0755), "/dev/net");
+	/* As on hosts without udev: only root may open it. */
+	make_node("/dev/net/tun", 0600, makedev(10, 200));
+	log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	g_strlcpy(sun.sun_path, "/dev/log", sizeof(sun.sun_path));
+	must(bind(log_fd, (struct sockaddr *)&sun, sizeof(sun)), "bind /dev/log");
+	must(chmod("/dev/log", 0666), "chmod /dev/log");
+	sandbox_new_netns();
+}
+
+/** sandbox_new_netns() - a fresh, empty network namespace with lo up */
+void sandbox_new_netns(void)
+{
+	must(unshare(CLONE_NEWNET), "unshare net");
+	sandbox_sh("ip link set lo up");
+}
+
+/** sandbox_dir() - a tmpfs directory that only this test process sees */
+const char *sandbox_dir(void)
+{
+	return top;
+}
+
+/** sandbox_sh() - run a shell command for set-up; g_error() if it fails */
+void sandbox_sh(const char *fmt, ...)
+{
+	g_autofree char *cmd = NULL, *err = NULL;
+	const char *argv[] = { "/bin/sh", "-ec", NULL, NULL };
+	g_autoptr(GError) gerr = NULL;
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	cmd = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	argv[2] = cmd;
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+			  &err, &status, &gerr) ||
+	    !g_spawn_check_wait_status(status, NULL))
+		g_error("sandbox: '%s' failed: %s", cmd, gerr ? gerr->message : err);
+}
+
+/** sandbox_write() - write a file with an exact mode and owner */
+void sandbox_write(const char *path, const char *text, mode_t mode, uid_t owner)
+{
+	g_autoptr(GError) err = NULL;
+
+	unlink(path);
+	if (!g_file_set_contents(path, text, -1, &err))
+		g_error("sandbox: %s", err->message);
+	must(chown(path, owner, owner), "chown");
+	must(chmod(path, mode), "chmod");
+}
+
+/** sandbox_reset_policy() - remove every policy file */
+void sandbox_reset_policy(void)
+{
+	sandbox_sh("rm -rf /etc/tapgate/* /etc/qemu/*");
+}
+
+/** sandbox_log_drain() - everything sent to /dev/log since the last call */
+char *sandbox_log_drain(void)
+{
+	GString *s = g_string_new(NULL);
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(log_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		g_string_append_printf(s, "%s\n", buf);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/**
+ * sandbox_setuid_copy() - a setuid-root copy of @helper that test users can run
+ *
+ * Return: its path, in the sandbox's tmpfs
+ */
+char *sandbox_setuid_copy(const char *helper)
+{
+	char *path = g_build_filename(top, "tapgate-helper-setuid", NULL);
+
+	sandbox_sh("cp '%s' '%s' && chown root:root '%s' && chmod 4755 '%s'", helper, path, path,
+		   path);
+	return path;
+}
+
+/** sandbox_links_of_kind() - names of all links of one kind ("tun", ...) */
+GPtrArray *sandbox_links_of_kind(const char *kind)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+
+	if (nl_connect(sk, NETLINK_ROUTE) < 0 ||
+	    rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		g_error("sandbox: cannot dump links");
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+
+		if (!g_strcmp0(rtnl_link_get_type(l), kind))
+			g_ptr_array_add(names, g_strdup(rtnl_link_get_name(l)));
+	}
+	nl_cache_free(cache);
+	nl_socket_free(sk);
+	return names;
+}
+
+static int recv_fd(int sock, gsize *n_bytes, int *n_fds)
+{
+	char buf[16], ctl[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd = -1;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	*n_bytes = n > 0 ? (gsize)n : 0;
+	*n_fds = 0;
+	if (n == 1 && buf[0] != 0)
+		*n_bytes = 99;	/* wrong payload: make it visible */
+	for (c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		*n_fds += (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	return fd;
+}
+
+/**
+ * helper_run() - run a bridge helper the way QEMU does and collect the result
+ * @helper:	path of the program
+ * @args:	its arguments; "@FD@" becomes the socket's number, "@FILE@" the
+ *		number of an fd open on /dev/null
+ * @opts:	identity and fd tricks, or NULL for plain root
+ * @out:	filled in; clear with helper_run_clear()
+ */
+void helper_run(const char *helper, const char *const *args, const HelperRunOpts *opts,
+		HelperRun *out)
+{
+	static const HelperRunOpts root = { 0 };
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	int sv[2], errpipe[2], status;
+	GString *err = g_string_new(NULL);
+	char buf[512];
+	ssize_t n;
+	pid_t pid;
+	guint i;
+
+	if (!opts)
+		opts = &root;
+	memset(out, 0, sizeof(*out));
+	out->tapfd = -1;
+	must(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
+	must(pipe2(errpipe, O_CLOEXEC), "pipe");
+	g_ptr_array_add(argv, g_strdup(helper));
+	for (i = 0; args[i]; i++) {
+		g_autofree char *fd = g_strdup_printf("%d", sv[1]);
+		g_auto(GStrv) parts = g_strsplit(args[i], "@FD@", -1);
+		g_autofree char *a = g_strjoinv(fd, parts);
+		g_auto(GStrv) parts2 = g_strsplit(a, "@FILE@", -1);
+
+		g_ptr_array_add(argv, g_strjoinv("40", parts2));
+	}
+	g_ptr_array_add(argv, NULL);
+
+	pid = fork();
+	must(pid, "fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		dup2(devnull, 40);
+		fcntl(sv[1], F_SETFD, 0);
+		if (opts->close_std) {
+			close(0);
+			close(1);
+			close(2);
+		} else {
+			dup2(errpipe[1], 2);
+		}
+		if (opts->uid && (setgroups(opts->n_groups, opts->groups) < 0 ||
+				  setresgid(opts->gid, opts->gid, opts->gid) < 0 ||
+				  setresuid(opts->uid, opts->uid, opts->uid) < 0))
+			_exit(126);
+		execve(helper, (char **)argv->pdata, (char *[]){ "PATH=/usr/bin:/bin", NULL });
+		_exit(127);
+	}
+	close(sv[1]);
+	close(errpipe[1]);
+	out->tapfd = recv_fd(sv[0], &out->n_bytes, &out->n_fds);
+	close(sv[0]);
+	while ((n = read(errpipe[0], buf, sizeof(buf))) > 0)
+		g_string_append_len(err, buf, n);
+	close(errpipe[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	out->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (err->len && err->str[err->len - 1] == '\n')
+		g_string_truncate(err, err->len - 1);
+	out->err = g_string_free(err, FALSE);
+	if (out->tapfd >= 0) {
+		struct ifreq ifr = { 0 };
+
+		if (ioctl(out->tapfd, TUNGETIFF, &ifr) == 0)
+			g_strlcpy(out->tapname, ifr.ifr_name, IFNAMSIZ);
+	}
+}
+
+/** helper_run_clear() - close the tap fd (destroying the tap) and free */
+void helper_run_clear(HelperRun *run)
+{
+	tg_closep(&run->tapfd);
+	g_clear_pointer(&run->err, g_free);
+}

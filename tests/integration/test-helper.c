@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tapgate-helper end to end, driven exactly as QEMU drives it, each case in
+ * a fresh network namespace: the port it makes, the frames that cross the
+ * bridge, and every refusal with its exact message and nothing left behind.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+
+#include "link.h"
+#include "netlink.h"
+#include "sandbox.h"
+#include "tg-util.h"
+
+static const char *helper;		/* the built helper, run as root */
+static char *setuid_helper;		/* its setuid-root copy, run as tgtest */
+static const gid_t user_groups[] = { SANDBOX_USER_GID, SANDBOX_LAB_GID };
+static const HelperRunOpts as_user = {
+	.uid = SANDBOX_USER_UID, .gid = SANDBOX_USER_GID,
+	.groups = user_groups, .n_groups = G_N_ELEMENTS(user_groups),
+};
+
+#define DENIED "tapgate-helper: access denied by policy (the reason is logged to syslog, authpriv)"
+#define BRIDGE_MTU 1400
+
+/* A fresh namespace with br0 (unusual MTU), a veth pair and the given policy. */
+static void setup_world(const char *acl, const char *conf)
+{
+	sandbox_new_netns();
+	sandbox_sh("ip link add br0 type bridge && ip link set br0 mtu %d up && "
+		   "ip link add ve0 type veth peer name ve1", BRIDGE_MTU);
+	sandbox_reset_policy();
+	if (acl)
+		sandbox_write("/etc/qemu/bridge.conf", acl, 0644, 0);
+	if (conf)
+		sandbox_write("/etc/tapgate/tapgate.conf", conf, 0644, 0);
+	g_free(sandbox_log_drain());
+}
+
+static void get_link(const char *name, LinkInfo *info)
+{
+	g_autoptr(NlSock) sk = NULL;
+
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(link_get(sk, name, info), ==, 0);
+}
+
+static gboolean link_exists(const char *name)
+{
+	g_autoptr(NlSock) sk = NULL;
+	LinkInfo info;
+
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	return link_get(sk, name, &info) == 0;
+}
+
+static void assert_no_taps(void)
+{
+	g_autoptr(GPtrArray) taps = sandbox_links_of_kind("tun");
+
+	g_assert_cmpuint(taps->len, ==, 0);
+}
+
+/* Write a frame into @from, expect it to come out of @to. */
+static void assert_frame_crosses(int from, gboolean from_vnet, int to)
+{
+	static const char payload[] = "tapgate wiring test";
+	guint8 frame[10 + 14 + sizeof(payload)] = { 0 };
+	guint8 *eth = frame + (from_vnet ? 10 : 0);
+	gsize len = (from_vnet ? 10 : 0) + 14 + sizeof(payload);
+	gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+	memset(eth, 0xff, 6);					/* broadcast */
+	memcpy(eth + 6, "\x52\x54\x00\x12\x34\x56", 6);
+	eth[12] = 0x88, eth[13] = 0xb5;				/* local experimental */
+	memcpy(eth + 14, payload, sizeof(payload));
+	g_assert_cmpint(write(from, frame, len), ==, (gssize)len);
+
+	while (g_get_monotonic_time() < deadline) {
+		struct pollfd pfd = { .fd = to, .events = POLLIN };
+		guint8 in[2048];
+		gssize n;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = read(to, in, sizeof(in));
+		if (n == (gssize)(14 + sizeof(payload)) && in[12] == 0x88 && in[13] == 0xb5 &&
+		    !memcmp(in + 14, payload, sizeof(payload)))
+			return;
+	}
+	g_assert_not_reached();
+}
+
+typedef struct {
+	const char *name;
+	gboolean as_user;	/* the setuid copy, run by tgtest */
+	gboolean use_vnet;
+	const char *acl;
+	const char *conf;
+} OkCase;
+
+static const OkCase ok_cases[] = {
+	{ "root-qemu-acl", FALSE, TRUE, "allow br0\n", NULL },
+	{ "root-no-vnet", FALSE, FALSE, "allow all\n", NULL },
+	{ "root-tapgate-conf", FALSE, TRUE, NULL, "[bridge br0]\nallow-users = root\n" },
+	{ "user-qemu-acl-only", TRUE, TRUE, "allow br0\n", NULL },
+	{ "user-by-group", TRUE, FALSE, "deny all\n",	/* ignored: tapgate.conf exists */
+	  "[bridge br0]\nallow-groups = tglab\n" },
+	{ "user-include-qemu-acl", TRUE, TRUE, "allow br0\n",
+	  "[global]\ninclude-qemu-acl = true\n" },
+};
+
+static void test_ok(gconstpointer data)
+{
+	const OkCase *c = data;
+	const char *args_vnet[] = { "--use-vnet", "--br=br0", "--fd=@FD@", NULL };
+	const char *args_plain[] = { "--fd=@FD@", "--br=br0", NULL };
+	g_auto(HelperRun) a = { .tapfd = -1 };
+	g_auto(HelperRun) b = { .tapfd = -1 };
+	g_autofree char *sysctl = NULL, *v6 = NULL, *log = NULL, *prefix = NULL;
+	g_autofree char *want_log = NULL;
+	uid_t uid = c->as_user ? SANDBOX_USER_UID : 0;
+	struct ifreq ifr = { 0 };
+	LinkInfo br, tap;
+
+	setup_world(c->acl, c->conf);
+	helper_run(c->as_user ? setuid_helper : helper, c->use_vnet ? args_vnet : args_plain,
+		   c->as_user ? &as_user : NULL, &a);
+	g_assert_cmpstr(a.err, ==, "");
+	g_assert_cmpint(a.status, ==, 0);
+	g_assert_cmpint(a.n_fds, ==, 1);
+	g_assert_cmpuint(a.n_bytes, ==, 1);
+	g_assert_cmpint(a.tapfd, >=, 0);
+
+	prefix = g_strdup_printf("tg%u-", (unsigned)uid);
+	g_assert_true(g_str_has_prefix(a.tapname, prefix));
+	get_link("br0", &br);
+	get_link(a.tapname, &tap);
+	g_assert_cmpstr(tap.kind, ==, "tun");
+	g_assert_cmpint(tap.master, ==, br.ifindex);
+	g_assert_cmpuint(tap.mtu, ==, BRIDGE_MTU);
+	g_assert_cmpuint(br.mtu, ==, BRIDGE_MTU);
+	g_assert_cmphex(tap.mac[0], ==, 0xfe);
+	g_assert_true(tap.flags & IFF_UP);
+	sysctl = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", a.tapname);
+	g_assert_true(g_file_get_contents(sysctl, &v6, NULL, NULL));
+	g_assert_cmpstr(g_strstrip(v6), ==, "1");
+	g_assert_cmpint(ioctl(a.tapfd, TUNGETIFF, &ifr), ==, 0);
+	g_assert_cmpint(!!(ifr.ifr_flags & IFF_VNET_HDR), ==, c->use_vnet);
+
+	log = sandbox_log_drain();
+	want_log = g_strdup_printf("allowed uid=%u bridge=br0 tap=%s", (unsigned)uid, a.tapname);
+	g_assert_nonnull(strstr(log, want_log));
+
+	/* A second port on the same bridge receives what the first one sends. */
+	sandbox_write("/etc/qemu/bridge.conf", "allow br0\n", 0644, 0);
+	unlink("/etc/tapgate/tapgate.conf");
+	helper_run(helper, args_plain, NULL, &b);
+	g_assert_cmpint(b.status, ==, 0);
+	g_assert_cmpstr(a.tapname, !=, b.tapname);
+	assert_frame_crosses(a.tapfd, c->use_vnet, b.tapfd);
+
+	/* The tap lives exactly as long as the descriptor QEMU holds. */
+	helper_run_clear(&a);
+	g_assert_false(link_exists(a.tapname));
+	helper_run_clear(&b);
+	assert_no_taps();
+}
+
+typedef struct {
+	const char *name;
+	const char *args[5];
+	gboolean as_user;
+	const char *acl;
+	const char *conf;
+	const char *expect_err;
+	const char *expect_log;		/* substring of the syslog lines, or NULL */
+} ErrCase;
+
+#define BR0 { "--use-vnet", "--br=br0", "--fd=@FD@" }
+static const ErrCase err_cases[] = {
+	{ "not-allowed", BR0, TRUE, "allow br1\n", NULL, DENIED,
+	  "denied uid=4242 bridge=br0: no rule allows uid 4242 on bridge 'br0'" },
+	{ "deny-beats-allow", BR0, TRUE, "deny all\nallow br0\n", NULL, DENIED,
+	  "denied by the rule at /etc/qemu/bridge.conf:1" },
+	{ "include-missing", BR0, TRUE, "allow br0\ninclude /etc/qemu/nope.conf\n", NULL, DENIED,
+	  "/etc/qemu/bridge.conf:2: cannot include: /etc/qemu/nope.conf: No such file" },
+	{ "no-policy-at-all", BR0, TRUE, NULL, NULL, DENIED, "everything is denied" },
+	{ "user-not-in-group", BR0, TRUE, NULL, "[bridge br0]\nallow-groups = tgother\n", DENIED,
+	  "no rule allows uid 4242" },
+	{ "deny-user", BR0, TRUE, NULL, "[bridge *]\nallow-users = *\ndeny-users = tgtest\n", DENIED,
+	  "denied by the rule at /etc/tapgate/tapgate.conf:3" },
+	{ "policy-syntax", BR0, TRUE, NULL, "[bridge br0]\nallow-users tgtest\n", DENIED,
+	  "/etc/tapgate/tapgate.conf:2: expected '[section]' or 'key = value'" },
+	{ "root-sees-reason", BR0, FALSE, "allow br1\n", NULL,
+	  "tapgate-helper: access denied by policy: no rule allows uid 0 on bridge 'br0'", NULL },
+	{ "name-16-chars", { "--br=abcdefghijklmnop", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: bridge name 'abcdefghijklmnop' is too long (at most 15 characters) "
+	  "(try '--help')", NULL },
+	{ "name-slash", { "--br=br/0", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: bridge name 'br/0' may contain only letters, digits, '_', '-' and '.' "
+	  "(try '--help')", NULL },
+	{ "missing-br", { "--use-vnet", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: missing '--br=BRIDGE' (try '--help')", NULL },
+	{ "missing-fd", { "--br=br0" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: missing '--fd=N' (try '--help')", NULL },
+	{ "unknown-option", { "--br=br0", "--fd=@FD@", "--vlan-magic" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: unknown argument '--vlan-magic' (try '--help')", NULL },
+	{ "fd-not-socket", { "--br=br0", "--fd=@FILE@" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: '--fd=40' is not a unix socket", NULL },
+	{ "fd-not-open", { "--br=br0", "--fd=77" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: '--fd=77' is not an open file descriptor", NULL },
+	{ "bridge-missing", { "--br=br9", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: bridge 'br9' does not exist", NULL },
+	{ "not-a-bridge", { "--br=ve0", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
+	  "tapgate-helper: 've0' is not a bridge", NULL },
+};
+
+static void test_err(gconstpointer data)
+{
+	const ErrCase *c = data;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autofree char *log = NULL;
+
+	setup_world(c->acl, c->conf);
+	helper_run(c->as_user ? setuid_helper : helper, c->args, c->as_user ? &as_user : NULL, &r);
+	g_assert_cmpstr(r.err, ==, c->expect_err);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_cmpint(r.n_fds, ==, 0);
+	g_assert_cmpint(r.tapfd, ==, -1);
+	assert_no_taps();
+	log = sandbox_log_drain();
+	if (c->expect_log && !strstr(log, c->expect_log))
+		g_error("syslog lacks '%s':\n%s", c->expect_log, log);
+}
+
+/* Policy files an attacker could have touched are not trusted at all. */
+typedef struct {
+	const char *name;
+	const char *path;
+	mode_t mode;
+	uid_t owner;
+	gboolean symlink;
+	const char *expect_log;
+} FileCase;
+
+static const FileCase file_cases[] = {
+	{ "conf-group-writable", "/etc/tapgate/tapgate.conf", 0664, 0, FALSE,
+	  "/etc/tapgate/tapgate.conf: writable by group or others" },
+	{ "conf-owned-by-user", "/etc/tapgate/tapgate.conf", 0644, SANDBOX_USER_UID, FALSE,
+	  "/etc/tapgate/tapgate.conf: not owned by root" },
+	{ "acl-world-writable", "/etc/qemu/bridge.conf", 0646, 0, FALSE,
+	  "/etc/qemu/bridge.conf: writable by group or others" },
+	{ "acl-symlink", "/etc/qemu/bridge.conf", 0644, 0, TRUE,
+	  "/etc/qemu/bridge.conf: is a symbolic link" },
+};
+
+static void test_file(gconstpointer data)
+{
+	const FileCase *c = data;
+	const char *args[] = { "--br=br0", "--fd=@FD@", NULL };
+	const char *text = g_str_has_suffix(c->path, ".conf") && strstr(c->path, "tapgate")
+				   ? "[bridge br0]\nallow-users = *\n" : "allow br0\n";
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autofree char *log = NULL;
+
+	setup_world(NULL, NULL);
+	if (c->symlink) {
+		sandbox_write("/tmp/real.conf", text, 0644, 0);
+		g_assert_cmpint(symlink("/tmp/real.conf", c->path), ==, 0);
+	} else {
+		sandbox_write(c->path, text, c->mode, c->owner);
+	}
+	helper_run(setuid_helper, args, &as_user, &r);
+	g_assert_cmpstr(r.err, ==, DENIED);
+	g_assert_cmpint(r.status, ==, 1);
+	assert_no_taps();
+	log = sandbox_log_drain();
+	if (!strstr(log, c->expect_log))
+		g_error("syslog lacks '%s':\n%s", c->expect_log, log);
+}
+
+/* fds 0, 1 and 2 closed at exec: the helper must still work, and must not
+ * write its error into whatever file lands on fd 2. */
+static void test_closed_std_fds(void)
+{
+	const char *args[] = { "--use-vnet", "--br=br0", "--fd=@FD@", NULL };
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+
+	setup_world("allow br0\n", NULL);
+	opts.close_std = TRUE;
+	helper_run(setuid_helper, args, &opts, &r);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpint(r.tapfd, >=, 0);
+}
+
+/* An unprivileged caller without the setuid bit gets a clear hint. */
+static void test_unprivileged(void)
+{
+	const char *args[] = { "--br=br0", "--fd=@FD@", NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+
+	setup_world("allow br0\n", NULL);
+	helper_run(helper, args, &as_user, &r);
+	g_assert_cmpstr(r.err, ==,
+			"tapgate-helper: cannot open '/dev/net/tun': Permission denied (is "
+			"tapgate-helper installed setuid root, or with "
+			"cap_net_admin,cap_dac_override?)");
+	g_assert_cmpint(r.status, ==, 1);
+	assert_no_taps();
+}
+
+static void test_help_version(void)
+{
+	const char *help[] = { "--help", NULL };
+	const char *version[] = { "--version", NULL };
+	g_auto(HelperRun) h = { .tapfd = -1 };
+	g_auto(HelperRun) v = { .tapfd = -1 };
+
+	helper_run(helper, help, NULL, &h);
+	g_assert_cmpint(h.status, ==, 0);
+	helper_run(helper, version, NULL, &v);
+	g_assert_cmpint(v.status, ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+	guint i;
+
+	g_test_init(&argc, &argv, NULL);
+	helper = g_getenv("TAPGATE_HELPER");
+	if (!helper)
+		g_error("TAPGATE_HELPER must name the built tapgate-helper");
+	sandbox_enter();
+	setuid_helper = sandbox_setuid_copy(helper);
+
+	for (i = 0; i < G_N_ELEMENTS(ok_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/helper/ok/%s", ok_cases[i].name);
+
+		g_test_add_data_func(path, &ok_cases[i], test_ok);
+	}
+	for (i = 0; i < G_N_ELEMENTS(err_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/helper/error/%s", err_cases[i].name);
+
+		g_test_add_data_func(path, &err_cases[i], test_err);
+	}
+	for (i = 0; i < G_N_ELEMENTS(file_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/helper/untrusted-file/%s",
+							file_cases[i].name);
+
+		g_test_add_data_func(path, &file_cases[i], test_file);
+	}
+	g_test_add_func("/helper/closed-std-fds", test_closed_std_fds);
+	g_test_add_func("/helper/unprivileged", test_unprivileged);
+	g_test_add_func("/helper/help-version", test_help_version);
+	return g_test_run();
+}
