@@ -56,6 +56,22 @@ static void strip_trailing_comment(char *s)
 	g_strchomp(s);
 }
 
+static gboolean printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean key_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && *s != '-')
+			return FALSE;
+	return TRUE;
+}
+
 static int index_build(Index *ix, const char *text, gsize len, GError **error)
 {
 	g_autofree char *copy = g_strndup(text, len);
@@ -77,10 +93,13 @@ static int index_build(Index *ix, const char *text, gsize len, GError **error)
 			continue;
 		}
 		if (*s == '[') {
-			size_t n = strlen(s);
+			size_t n;
 			int first;
 
-			if (n < 3 || s[n - 1] != ']' || strpbrk(s + 1, "[]") != s + n - 1) {
+			strip_trailing_comment(s);
+			n = strlen(s);
+			if (n < 3 || s[n - 1] != ']' || strpbrk(s + 1, "[]") != s + n - 1 ||
+			    !printable(s)) {
 				g_set_error(error, TG_ERROR, EINVAL,
 					    "%s:%d: malformed section header", ix->path, lineno);
 				return -EINVAL;
@@ -113,6 +132,13 @@ static int index_build(Index *ix, const char *text, gsize len, GError **error)
 		}
 		*eq = '\0';
 		g_strchomp(s);
+		if (!key_name_ok(s)) {
+			g_autofree char *q = tg_quote(s);
+
+			g_set_error(error, TG_ERROR, EINVAL, "%s:%d: invalid key name '%s'",
+				    ix->path, lineno, q);
+			return -EINVAL;
+		}
 		{
 			g_autofree char *k = g_strdup_printf("%s\x1f%s", section, s);
 			int first = GPOINTER_TO_INT(g_hash_table_lookup(ix->lines, k));
@@ -167,11 +193,20 @@ static int parse_subjects(Policy *policy, const PolicyEnv *env, Index *ix, GKeyF
 	gboolean group = g_str_has_suffix(key, "-groups");
 	g_autofree char *origin = g_strdup_printf("%s:%d", ix->path,
 						  index_line(ix, section, key));
-	g_autofree char *value = g_key_file_get_string(kf, section, key, NULL);
-	g_auto(GStrv) items = g_strsplit_set(value ? value : "", ";,", -1);
-	PolicyRule *rule = policy_add_rule(policy, deny ? POLICY_DENY : POLICY_ALLOW, bridge,
-					   origin);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *value = g_key_file_get_string(kf, section, key, &err);
+	g_auto(GStrv) items = NULL;
+	PolicyRule *rule;
 	char **it;
+
+	/* A value GKeyFile cannot unescape must not be read as a shorter list
+	 * (glib 2.74 returns a truncated string *and* sets the error). */
+	if (err || !value) {
+		g_set_error(error, TG_ERROR, EINVAL, "%s: invalid value for '%s'", origin, key);
+		return -EINVAL;
+	}
+	items = g_strsplit_set(value, ";,", -1);
+	rule = policy_add_rule(policy, deny ? POLICY_DENY : POLICY_ALLOW, bridge, origin);
 
 	for (it = items; *it; it++) {
 		char *name = g_strstrip(*it);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The helper's command line, as QEMU and libvirt write it and as nobody should. */
+#include "helper-args.h"
+
+typedef struct {
+	const char *name;
+	const char *argv[6];
+	const char *error;	/* exact, or NULL for success */
+	gboolean use_vnet;
+	const char *bridge;
+	int fd;
+	gboolean help;
+	gboolean version;
+} ArgsCase;
+
+static const ArgsCase cases[] = {
+	{ "qemu", { "--use-vnet", "--fd=5", "--br=br0" }, NULL, TRUE, "br0", 5 },
+	{ "libvirt-no-vnet", { "--br=virbr0", "--fd=27" }, NULL, FALSE, "virbr0", 27 },
+	{ "any-order", { "--fd=3", "--br=br-lan.100", "--use-vnet" }, NULL, TRUE, "br-lan.100", 3 },
+	{ "help", { "--help" }, NULL, FALSE, NULL, -1, TRUE },
+	{ "help-wins", { "--br=x/y", "-h" }, NULL, FALSE, NULL, -1, TRUE },
+	{ "version", { "--version" }, NULL, FALSE, NULL, -1, FALSE, TRUE },
+	{ "15-chars", { "--br=abcdefghijklmno", "--fd=3" }, NULL, FALSE, "abcdefghijklmno", 3 },
+	{ "16-chars", { "--br=abcdefghijklmnop", "--fd=3" },
+	  "bridge name 'abcdefghijklmnop' is too long (at most 15 characters)" },
+	{ "17-chars", { "--br=abcdefghijklmnopq", "--fd=3" },
+	  "bridge name 'abcdefghijklmnopq' is too long (at most 15 characters)" },
+	{ "slash", { "--br=br/0", "--fd=3" },
+	  "bridge name 'br/0' may contain only letters, digits, '_', '-' and '.'" },
+	{ "dotdot", { "--br=..", "--fd=3" }, "bridge name '..' is not a valid interface name" },
+	{ "dash", { "--br=-x", "--fd=3" }, "bridge name '-x' is not a valid interface name" },
+	{ "space", { "--br=br 0", "--fd=3" },
+	  "bridge name 'br 0' may contain only letters, digits, '_', '-' and '.'" },
+	{ "unicode", { "--br=br\xc3\xa9", "--fd=3" },
+	  "bridge name 'br\\xc3\\xa9' may contain only letters, digits, '_', '-' and '.'" },
+	{ "empty-bridge", { "--br=", "--fd=3" }, "bridge name is empty" },
+	{ "missing-br", { "--fd=3" }, "missing '--br=BRIDGE'" },
+	{ "missing-fd", { "--br=br0" }, "missing '--fd=N'" },
+	{ "br-twice", { "--br=br0", "--br=br1", "--fd=3" }, "'--br' given twice" },
+	{ "fd-twice", { "--br=br0", "--fd=3", "--fd=4" }, "'--fd' given twice" },
+	{ "fd-not-number", { "--br=br0", "--fd=x" }, "'--fd=x' is not a file descriptor number" },
+	{ "fd-negative", { "--br=br0", "--fd=-1" }, "'--fd=-1' is not a file descriptor number" },
+	{ "fd-trailing", { "--br=br0", "--fd=3x" }, "'--fd=3x' is not a file descriptor number" },
+	{ "fd-huge", { "--br=br0", "--fd=99999999999" },
+	  "'--fd=99999999999' is not a file descriptor number" },
+	{ "fd-stdio", { "--br=br0", "--fd=1" },
+	  "'--fd=1' names standard input, output or error, not a socket" },
+	{ "unknown", { "--br=br0", "--fd=3", "--debug" }, "unknown argument '--debug'" },
+	{ "separate-value", { "--br", "br0", "--fd=3" }, "unknown argument '--br'" },
+	{ "empty-arg", { "--br=br0", "--fd=3", "" }, "unknown argument ''" },
+	{ "nothing", { NULL }, "missing '--br=BRIDGE'" },
+};
+
+static void test_args(gconstpointer data)
+{
+	const ArgsCase *c = data;
+	g_auto(HelperArgs) args;
+	g_autoptr(GError) err = NULL;
+	const char *argv[8] = { "tapgate-helper" };
+	int argc = 1, r;
+
+	while (c->argv[argc - 1])
+		argv[argc] = c->argv[argc - 1], argc++;
+	r = helper_args_parse(&args, argc, (char *const *)argv, &err);
+	if (c->error) {
+		g_assert_cmpint(r, <, 0);
+		g_assert_cmpstr(err->message, ==, c->error);
+		return;
+	}
+	g_assert_no_error(err);
+	g_assert_cmpint(r, ==, 0);
+	g_assert_cmpint(args.use_vnet, ==, c->use_vnet);
+	g_assert_cmpint(args.help, ==, c->help);
+	g_assert_cmpint(args.version, ==, c->version);
+	if (!c->help && !c->version) {
+		g_assert_cmpstr(args.bridge, ==, c->bridge);
+		g_assert_cmpint(args.fd, ==, c->fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *p = g_strdup_printf("/helper-args/%s", cases[i].name);
+
+		g_test_add_data_func(p, &cases[i], test_args);
+	}
+	return g_test_run();
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The policy parsers and the decision, table-driven, on an in-memory /etc. */
+#include <string.h>
+
+#include "fake-env.h"
+#include "policy.h"
+
+#define CONF "/etc/tapgate/tapgate.conf"
+#define ACL "/etc/qemu/bridge.conf"
+
+typedef struct {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[3];
+	size_t n_groups;
+} Caller;
+
+#define ALICE { 1000, 1000, { 0 }, 0 }
+#define BOB { 1001, 1001, { 0 }, 0 }
+#define MALLORY { 1002, 1002, { 0 }, 0 }
+#define ROOT { 0, 0, { 0 }, 0 }
+#define IN_KVM { 1000, 100, { 0 }, 0 }			/* primary group kvm */
+#define ALSO_KVM { 1001, 1001, { 200, 100 }, 2 }	/* lab and kvm */
+#define ALSO_LAB { 1000, 1000, { 200 }, 1 }		/* lab only */
+
+typedef struct {
+	const char *name;
+	const char *conf;	/* tapgate.conf, or NULL */
+	const char *acl;	/* bridge.conf, or NULL */
+	const char *extra_path;	/* one more file */
+	const char *extra;
+	Caller caller;
+	const char *bridge;
+	gboolean allowed;
+	const char *reason;	/* exact */
+} DecideCase;
+
+static const DecideCase decide_cases[] = {
+	{ "acl/allow", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", TRUE,
+	  "allowed by the rule at " ACL ":1" },
+	{ "acl/other-bridge", NULL, "allow br0\n", NULL, NULL, ALICE, "br1", FALSE,
+	  "no rule allows uid 1000 on bridge 'br1'" },
+	{ "acl/deny-one", NULL, "allow all\ndeny br1\n", NULL, NULL, ALICE, "br1", FALSE,
+	  "denied by the rule at " ACL ":2" },
+	{ "acl/deny-one-others-ok", NULL, "allow all\ndeny br1\n", NULL, NULL, ALICE, "br2", TRUE,
+	  "allowed by the rule at " ACL ":1" },
+	{ "acl/deny-first", NULL, "deny all\nallow br0\n", NULL, NULL, ALICE, "br0", FALSE,
+	  "denied by the rule at " ACL ":1" },
+	{ "acl/whitespace-comments", NULL, "  # hi\n\n\tallow\t br0  \r\n", NULL, NULL, ALICE, "br0",
+	  TRUE, "allowed by the rule at " ACL ":3" },
+	{ "acl/root-is-nobody-special", NULL, "allow br1\n", NULL, NULL, ROOT, "br0", FALSE,
+	  "no rule allows uid 0 on bridge 'br0'" },
+	{ "acl/include-relative", NULL, "include users.conf\n", "/etc/qemu/users.conf",
+	  "\nallow br7\n", ALICE, "br7", TRUE, "allowed by the rule at /etc/qemu/users.conf:2" },
+	{ "acl/include-deny-wins", NULL, "allow br0\ninclude /etc/qemu/d.conf\n", "/etc/qemu/d.conf",
+	  "deny br0\n", ALICE, "br0", FALSE, "denied by the rule at /etc/qemu/d.conf:1" },
+	{ "acl/name-all-is-keyword", NULL, "allow all\n", NULL, NULL, BOB, "all", TRUE,
+	  "allowed by the rule at " ACL ":1" },
+	{ "conf/users", "[bridge br0]\nallow-users = alice;bob\n", NULL, NULL, NULL, BOB, "br0",
+	  TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/users-other", "[bridge br0]\nallow-users = alice;bob\n", NULL, NULL, NULL, MALLORY,
+	  "br0", FALSE, "no rule allows uid 1002 on bridge 'br0'" },
+	{ "conf/users-commas", "[bridge br0]\nallow-users = alice, bob\n", NULL, NULL, NULL, BOB,
+	  "br0", TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/users-wrong-bridge", "[bridge br0]\nallow-users = alice\n", NULL, NULL, NULL, ALICE,
+	  "br1", FALSE, "no rule allows uid 1000 on bridge 'br1'" },
+	{ "conf/numeric-uid", "[bridge br0]\nallow-users = 1000\n", NULL, NULL, NULL, ALICE, "br0",
+	  TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/primary-group", "[bridge br0]\nallow-groups = kvm\n", NULL, NULL, NULL, IN_KVM, "br0",
+	  TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/supplementary-group", "[bridge br0]\nallow-groups = kvm\n", NULL, NULL, NULL, ALSO_KVM,
+	  "br0", TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/not-in-group", "[bridge br0]\nallow-groups = kvm\n", NULL, NULL, NULL, ALSO_LAB, "br0",
+	  FALSE, "no rule allows uid 1000 on bridge 'br0'" },
+	{ "conf/everyone-but", "[bridge *]\nallow-users = *\ndeny-users = mallory\n", NULL, NULL, NULL,
+	  MALLORY, "br3", FALSE, "denied by the rule at " CONF ":3" },
+	{ "conf/everyone-but-ok", "[bridge *]\nallow-users = *\ndeny-users = mallory\n", NULL, NULL,
+	  NULL, ALICE, "br3", TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/deny-group-other-section",
+	  "[bridge br0]\nallow-groups = lab\n\n[bridge *]\ndeny-groups = kvm\n", NULL, NULL, NULL,
+	  ALSO_KVM, "br0", FALSE, "denied by the rule at " CONF ":5" },
+	{ "conf/unknown-allow-user-ignored", "[bridge br0]\nallow-users = ghost;alice\n", NULL, NULL,
+	  NULL, ALICE, "br0", TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/trailing-comment", "[bridge br0]  # lab\nallow-users = alice   # admin\n", NULL,
+	  NULL, NULL, ALICE, "br0", TRUE, "allowed by the rule at " CONF ":2" },
+	{ "conf/hides-acl", "[bridge br1]\nallow-users = *\n", "allow br0\n", NULL, NULL, ALICE,
+	  "br0", FALSE, "no rule allows uid 1000 on bridge 'br0'" },
+	{ "conf/include-acl", "[global]\ninclude-qemu-acl = true\n", "allow br5\n", NULL, NULL,
+	  ALICE, "br5", TRUE, "allowed by the rule at " ACL ":1" },
+	{ "conf/include-acl-off", "[global]\ninclude-qemu-acl = false\n", "allow br5\n", NULL, NULL,
+	  ALICE, "br5", FALSE, "no rule allows uid 1000 on bridge 'br5'" },
+	{ "conf/root-named", "[bridge br0]\nallow-users = alice\n", NULL, NULL, NULL, ROOT, "br0",
+	  FALSE, "no rule allows uid 0 on bridge 'br0'" },
+	{ "none/deny-all", NULL, NULL, NULL, NULL, ROOT, "br0", FALSE,
+	  "no rule allows uid 0 on bridge 'br0'" },
+};
+
+static Policy *load_ok(const char *conf, const char *acl, const char *extra_path,
+		       const char *extra)
+{
+	g_autoptr(GError) err = NULL;
+	Policy *policy = NULL;
+
+	fake_fs_reset();
+	if (conf)
+		fake_fs_add(CONF, conf);
+	if (acl)
+		fake_fs_add(ACL, acl);
+	if (extra_path)
+		fake_fs_add(extra_path, extra);
+	policy_load(&policy, &fake_env, CONF, ACL, &err);
+	g_assert_no_error(err);
+	return policy;
+}
+
+static void test_decide(gconstpointer data)
+{
+	const DecideCase *c = data;
+	g_autoptr(Policy) policy = load_ok(c->conf, c->acl, c->extra_path, c->extra);
+	PolicyCaller caller = { .uid = c->caller.uid, .gid = c->caller.gid,
+				.groups = c->caller.groups, .n_groups = c->caller.n_groups };
+	PolicyRequest request = { .bridge = c->bridge };
+	PolicyDecision d = policy_decide(policy, &caller, &request);
+	PolicyDecision again = policy_decide(policy, &caller, &request);
+
+	g_assert_cmpint(d.allowed, ==, c->allowed);
+	g_assert_cmpstr(d.reason, ==, c->reason);
+	/* Pure: the same question gets the same answer. */
+	g_assert_cmpint(again.allowed, ==, d.allowed);
+	g_assert_cmpstr(again.reason, ==, d.reason);
+	policy_decision_clear(&d);
+	policy_decision_clear(&again);
+}
+
+typedef struct {
+	const char *name;
+	const char *conf;
+	const char *acl;
+	const char *extra_path;
+	const char *extra;
+	const char *message;	/* exact */
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+	{ "acl/allow-without-name", NULL, "allow\n", NULL, NULL,
+	  ACL ":1: 'allow' needs a bridge name or 'all'" },
+	{ "acl/unknown-command", NULL, "# x\npermit br0\n", NULL, NULL,
+	  ACL ":2: unknown command 'permit' (expected allow, deny or include)" },
+	{ "acl/name-too-long", NULL, "allow abcdefghijklmnop\n", NULL, NULL,
+	  ACL ":1: bridge name 'abcdefghijklmnop' is too long (at most 15 characters)" },
+	{ "acl/two-names", NULL, "allow br0 br1\n", NULL, NULL,
+	  ACL ":1: bridge name 'br0 br1' may contain only letters, digits, '_', '-' and '.'" },
+	{ "acl/include-missing", NULL, "\n\ninclude /etc/qemu/x.conf\n", NULL, NULL,
+	  ACL ":3: cannot include: /etc/qemu/x.conf: No such file or directory" },
+	{ "acl/include-loop", NULL, "include /etc/qemu/bridge.conf\n", NULL, NULL,
+	  ACL ":1: includes nested more than 8 deep (a loop?)" },
+	{ "acl/include-bad-file", NULL, "include a.conf\n", "/etc/qemu/a.conf", "allow br0\ndeny\n",
+	  "/etc/qemu/a.conf:2: 'deny' needs a bridge name or 'all'" },
+	{ "acl/include-no-name", NULL, "include\n", NULL, NULL,
+	  ACL ":1: 'include' needs a file name" },
+	{ "conf/key-before-section", "allow-users = x\n", NULL, NULL, NULL,
+	  CONF ":1: 'key = value' before the first [section]" },
+	{ "conf/no-equals", "[bridge br0]\nallow-users\n", NULL, NULL, NULL,
+	  CONF ":2: expected '[section]' or 'key = value'" },
+	{ "conf/bad-header", "[bridge br0\n", NULL, NULL, NULL, CONF ":1: malformed section header" },
+	{ "conf/section-twice", "[bridge br0]\n[bridge br0]\n", NULL, NULL, NULL,
+	  CONF ":2: section [bridge br0] already started at line 1" },
+	{ "conf/key-twice", "[bridge br0]\nallow-users = alice\nallow-users = bob\n", NULL, NULL,
+	  NULL, CONF ":3: 'allow-users' already set at line 2" },
+	{ "conf/unknown-section", "\n[bridges br0]\n", NULL, NULL, NULL,
+	  CONF ":2: unknown section [bridges br0] (known: [global], [bridge NAME])" },
+	{ "conf/unknown-key", "[bridge br0]\nallow-user = alice\n", NULL, NULL, NULL,
+	  CONF ":2: unknown key 'allow-user' in [bridge br0] (known: allow-users, allow-groups, "
+	  "deny-users, deny-groups)" },
+	{ "conf/unknown-deny-user", "[bridge br0]\ndeny-users = ghost\n", NULL, NULL, NULL,
+	  CONF ":2: unknown user 'ghost' in 'deny-users'" },
+	{ "conf/unknown-deny-group", "[bridge br0]\ndeny-groups = kvm;ghosts\n", NULL, NULL, NULL,
+	  CONF ":2: unknown group 'ghosts' in 'deny-groups'" },
+	{ "conf/bad-number", "[bridge br0]\nallow-users = 12x\n", NULL, NULL, NULL,
+	  CONF ":2: '12x' is not a valid user id" },
+	{ "conf/bad-bool", "[global]\ninclude-qemu-acl = maybe\n", NULL, NULL, NULL,
+	  CONF ":2: include-qemu-acl must be true or false" },
+	{ "conf/include-acl-missing", "[global]\ninclude-qemu-acl = true\n", NULL, NULL, NULL,
+	  CONF ":2: cannot include the QEMU ACL: " ACL ": No such file or directory" },
+	{ "conf/include-acl-broken", "[global]\ninclude-qemu-acl = true\n", "deny\n", NULL, NULL,
+	  ACL ":1: 'deny' needs a bridge name or 'all'" },
+	{ "conf/unknown-global-key", "[global]\nverbose = 1\n", NULL, NULL, NULL,
+	  CONF ":2: unknown key 'verbose' in [global] (known: include-qemu-acl)" },
+	{ "conf/bad-bridge-name", "[bridge a/b]\n", NULL, NULL, NULL,
+	  CONF ":1: bridge name 'a/b' may contain only letters, digits, '_', '-' and '.'" },
+	{ "conf/long-bridge-name", "[bridge abcdefghijklmnop]\n", NULL, NULL, NULL,
+	  CONF ":1: bridge name 'abcdefghijklmnop' is too long (at most 15 characters)" },
+	{ "conf/control-chars-quoted", "[bridge br0]\nallow-userz\x1b[2J = x\n", NULL, NULL, NULL,
+	  CONF ":2: invalid key name 'allow-userz\\x1b[2J'" },
+	{ "conf/bad-escape-in-deny", "[bridge *]\nallow-users = *\ndeny-users = mallory\\\n", NULL,
+	  NULL, NULL, CONF ":3: invalid value for 'deny-users'" },
+	{ "conf/control-in-section", "[bridge \x01]\n", NULL, NULL, NULL,
+	  CONF ":1: malformed section header" },
+};
+
+static void test_error(gconstpointer data)
+{
+	const ErrorCase *c = data;
+	g_autoptr(Policy) policy = NULL;
+	g_autoptr(GError) err = NULL;
+
+	fake_fs_reset();
+	if (c->conf)
+		fake_fs_add(CONF, c->conf);
+	if (c->acl)
+		fake_fs_add(ACL, c->acl);
+	if (c->extra_path)
+		fake_fs_add(c->extra_path, c->extra);
+	g_assert_cmpint(policy_load(&policy, &fake_env, CONF, ACL, &err), <, 0);
+	g_assert_null(policy);
+	g_assert_nonnull(err);
+	g_assert_cmpstr(err->message, ==, c->message);
+}
+
+/* Warnings do not fail the load, but 'tapgate check' and logs show them. */
+static void test_warnings(void)
+{
+	g_autoptr(Policy) p = load_ok("[bridge br0]\nallow-users = ghost\nallow-groups = ghosts\n",
+				      NULL, NULL, NULL);
+	g_autoptr(Policy) none = load_ok(NULL, NULL, NULL, NULL);
+
+	g_assert_cmpuint(p->warnings->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(p->warnings, 0), ==,
+			CONF ":2: unknown user 'ghost' ignored");
+	g_assert_cmpstr(g_ptr_array_index(p->warnings, 1), ==,
+			CONF ":3: unknown group 'ghosts' ignored");
+	g_assert_cmpuint(none->rules->len, ==, 0);
+	g_assert_cmpstr(g_ptr_array_index(none->warnings, 0), ==,
+			"neither " CONF " nor " ACL " exists: everything is denied");
+}
+
+/* No policy at all (e.g. it failed to load) denies. */
+static void test_null_policy(void)
+{
+	PolicyCaller caller = { .uid = 0 };
+	PolicyRequest request = { .bridge = "br0" };
+	PolicyDecision d = policy_decide(NULL, &caller, &request);
+
+	g_assert_false(d.allowed);
+	policy_decision_clear(&d);
+}
+
+int main(int argc, char **argv)
+{
+	guint i;
+
+	g_test_init(&argc, &argv, NULL);
+	for (i = 0; i < G_N_ELEMENTS(decide_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/policy/decide/%s", decide_cases[i].name);
+
+		g_test_add_data_func(p, &decide_cases[i], test_decide);
+	}
+	for (i = 0; i < G_N_ELEMENTS(error_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/policy/error/%s", error_cases[i].name);
+
+		g_test_add_data_func(p, &error_cases[i], test_error);
+	}
+	g_test_add_func("/policy/warnings", test_warnings);
+	g_test_add_func("/policy/null", test_null_policy);
+	return g_test_run();
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small pieces: quoting, tap names, MACs, and what a trusted file is. */
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "link.h"
+#include "secfile.h"
+#include "tap.h"
+#include "tg-util.h"
+
+static void test_quote(void)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "br0", "br0" },
+		{ "a'b", "a\\x27b" },
+		{ "x\ny", "x\\x0ay" },
+		{ "\x1b[31m", "\\x1b[31m" },
+		{ "caf\xc3\xa9", "caf\\xc3\\xa9" },
+		{ "", "" },
+		{ "0123456789012345678901234567890123456789012345678901234567890123456789",
+		  "0123456789012345678901234567890123456789012345678901234567890123..." },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(t); i++) {
+		g_autofree char *q = tg_quote(t[i].in);
+
+		g_assert_cmpstr(q, ==, t[i].out);
+	}
+}
+
+static void test_tap_names(void)
+{
+	static const struct {
+		uid_t uid;
+		unsigned int n;
+		const char *name;
+	} t[] = {
+		{ 0, 0, "tg0-0" },
+		{ 1000, 0x1a2b, "tg1000-1a2b" },
+		{ 1000, 0x11a2b, "tg1000-1a2b" },	/* only the low 16 bits */
+		{ 99999999, 0xffff, "tg99999999-ffff" },
+	};
+	char name[IFNAMSIZ];
+
+	for (guint i = 0; i < G_N_ELEMENTS(t); i++) {
+		tap_name_candidate(t[i].uid, t[i].n, name);
+		g_assert_cmpstr(name, ==, t[i].name);
+	}
+	/* Huge uids fall back to a random name, still short and ours. */
+	tap_name_candidate(4000000000u, 1, name);
+	g_assert_true(g_str_has_prefix(name, "tgx"));
+	g_assert_cmpuint(strlen(name), ==, 11);
+}
+
+static void test_host_mac(void)
+{
+	guint8 a[6], b[6];
+
+	link_random_host_mac(a);
+	link_random_host_mac(b);
+	g_assert_cmphex(a[0], ==, 0xfe);
+	g_assert_cmphex(b[0], ==, 0xfe);
+	g_assert_true(memcmp(a, b, 6) != 0);
+}
+
+typedef struct {
+	const char *name;
+	mode_t mode;
+	gboolean chown_user;	/* needs root to set up */
+	gboolean symlink;
+	gboolean directory;
+	const char *error;	/* suffix of the message, or NULL */
+} SecfileCase;
+
+static const SecfileCase secfile_cases[] = {
+	{ "ok", 0644, FALSE, FALSE, FALSE, NULL },
+	{ "ok-0600", 0600, FALSE, FALSE, FALSE, NULL },
+	{ "group-writable", 0664, FALSE, FALSE, FALSE, ": writable by group or others" },
+	{ "world-writable", 0646, FALSE, FALSE, FALSE, ": writable by group or others" },
+	{ "owned-by-user", 0644, TRUE, FALSE, FALSE, ": not owned by root" },
+	{ "symlink", 0644, FALSE, TRUE, FALSE, ": is a symbolic link" },
+	{ "directory", 0755, FALSE, FALSE, TRUE, ": not a regular file" },
+	{ "missing", 0, FALSE, FALSE, FALSE, ": No such file or directory" },
+};
+
+static void test_secfile(gconstpointer data)
+{
+	const SecfileCase *c = data;
+	g_autofree char *dir = g_dir_make_tmp("tapgate-secfile-XXXXXX", NULL);
+	g_autofree char *target = g_build_filename(dir, "target", NULL);
+	g_autofree char *path = g_build_filename(dir, "file", NULL);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	int r;
+
+	if (geteuid() != 0) {
+		g_test_skip("needs root: files must be owned by root");
+		return;
+	}
+	if (c->directory)
+		g_assert_cmpint(mkdir(path, c->mode), ==, 0);
+	else if (c->symlink) {
+		g_assert_true(g_file_set_contents(target, "x", -1, NULL));
+		g_assert_cmpint(symlink(target, path), ==, 0);
+	} else if (c->mode) {
+		g_assert_true(g_file_set_contents(path, "allow br0\n", -1, NULL));
+		g_assert_cmpint(chmod(path, c->mode), ==, 0);
+		if (c->chown_user)
+			g_assert_cmpint(chown(path, 65534, 65534), ==, 0);
+	}
+	r = secfile_read(path, &text, &len, &err);
+	if (!c->error) {
+		g_assert_no_error(err);
+		g_assert_cmpint(r, ==, 0);
+		g_assert_cmpstr(text, ==, "allow br0\n");
+		g_assert_cmpuint(len, ==, 10);
+	} else {
+		g_assert_cmpint(r, <, 0);
+		g_assert_true(g_str_has_prefix(err->message, path));
+		g_assert_cmpstr(err->message + strlen(path), ==, c->error);
+	}
+	unlink(path);
+	rmdir(path);
+	unlink(target);
+	rmdir(dir);
+}
+
+static void test_secfile_relative(void)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *text = NULL;
+	gsize len;
+
+	g_assert_cmpint(secfile_read("etc/passwd", &text, &len, &err), ==, -EINVAL);
+	g_assert_cmpstr(err->message, ==, "etc/passwd: not an absolute path");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/util/quote", test_quote);
+	g_test_add_func("/util/tap-names", test_tap_names);
+	g_test_add_func("/util/host-mac", test_host_mac);
+	g_test_add_func("/util/secfile-relative", test_secfile_relative);
+	for (guint i = 0; i < G_N_ELEMENTS(secfile_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/util/secfile/%s", secfile_cases[i].name);
+
+		g_test_add_data_func(p, &secfile_cases[i], test_secfile);
+	}
+	return g_test_run();
+}
