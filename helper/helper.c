@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -26,6 +27,7 @@
 #include "helper-args.h"
 #include "link.h"
 #include "netlink.h"
+#include <netlink/utils.h>
 #include "policy.h"
 #include "privs.h"
 #include "tap.h"
@@ -81,10 +83,16 @@ static void sanitize_std_fds(void)
 
 static void close_stray_fds(int keep)
 {
-	if (close_range(3, (unsigned)keep - 1, 0) == 0 &&
+	struct rlimit rl;
+	long fd, max;
+
+	if ((keep == 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
 	    close_range((unsigned)keep + 1, ~0u, 0) == 0)
 		return;
-	for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
+	/* No close_range(): the hard limit, not the caller-lowered soft one. */
+	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY
+		      ? (long)MIN(rl.rlim_max, 1u << 20) : 1 << 20;
+	for (fd = 3; fd < max; fd++)
 		if (fd != keep)
 			close((int)fd);
 }
@@ -134,13 +142,17 @@ static PolicyDecision decide(const char *bridge, uid_t uid, gid_t gid)
 {
 	g_autoptr(Policy) policy = NULL;
 	g_autoptr(GError) err = NULL;
-	gid_t groups[NGROUPS_MAX];
-	int n = getgroups(NGROUPS_MAX, groups);
-	PolicyCaller caller = { .uid = uid, .gid = gid, .groups = groups,
-				.n_groups = n > 0 ? (size_t)n : 0 };
+	int n = getgroups(0, NULL);
+	g_autofree gid_t *groups = g_new0(gid_t, MAX(n, 1));
+	PolicyCaller caller = { .uid = uid, .gid = gid, .groups = groups };
+
+	n = getgroups(MAX(n, 0), groups);
+	caller.n_groups = n > 0 ? (size_t)n : 0;
 	PolicyRequest request = { .bridge = bridge };
 	PolicyDecision d;
 
+	if (n < 0)	/* a deny-groups rule must never be skipped */
+		die("cannot read the caller's groups: %s", g_strerror(errno));
 	if (policy_load(&policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
 			&err) < 0)
 		syslog(LOG_ERR, "policy error, denying everything: %s", err->message);
@@ -175,6 +187,7 @@ int main(int argc, char **argv)
 
 	/* Nothing from the environment may steer a privileged program. */
 	clearenv();
+	nl_debug = 0;		/* libnl read NLDBG before main() */
 	prctl(PR_SET_DUMPABLE, 0);
 	umask(077);
 	sanitize_std_fds();

@@ -30,6 +30,8 @@ static int parse_link(struct nl_msg *msg, void *data)
 		info->mtu = nla_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER])
 		info->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_IFNAME])
+		g_strlcpy(info->name, nla_get_string(tb[IFLA_IFNAME]), sizeof(info->name));
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(info->mac, nla_data(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO]) {
@@ -50,9 +52,11 @@ static int parse_link(struct nl_msg *msg, void *data)
  * @info:	filled in
  *
  * A single RTM_GETLINK by name, never a dump: the cost must not grow with
- * the number of links on the host.
+ * the number of links on the host. The kernel also resolves alternative
+ * names ("ip link property add altname"); those are refused, since policy
+ * speaks of a device's one real name and an altname must not dodge a deny.
  *
- * Return: 0, -ENODEV if there is no such link, or -errno
+ * Return: 0, -ENODEV if there is no link of that (real) name, or -errno
  */
 int link_get(struct nl_sock *sk, const char *name, LinkInfo *info)
 {
@@ -67,7 +71,7 @@ int link_get(struct nl_sock *sk, const char *name, LinkInfo *info)
 	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
 		return -ENOMEM;
 	r = tg_nl_transact(sk, msg, parse_link, info);
-	if (r == 0 && info->ifindex <= 0)
+	if (r == 0 && (info->ifindex <= 0 || strcmp(info->name, name)))
 		return -ENODEV;
 	return r;
 }

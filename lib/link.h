@@ -8,6 +8,7 @@
 /* What tapgate needs to know about one network device. */
 typedef struct {
 	int ifindex;
+	char name[IFNAMSIZ];
 	int master;		/* ifindex of the bridge it is a port of, or 0 */
 	unsigned int flags;	/* IFF_* */
 	uint32_t mtu;

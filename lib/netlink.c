@@ -10,7 +10,8 @@
 #include "netlink.h"
 
 struct transact {
-	int err;
+	int err;		/* the kernel's answer */
+	int parse_err;		/* the first failure of the parser */
 	gboolean done;
 	NlParseFunc parse;
 	void *data;
@@ -40,8 +41,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	if (!t->parse)
 		return NL_OK;
 	r = t->parse(msg, t->data);
-	if (r < 0 && !t->err)
-		t->err = r;
+	if (r < 0 && !t->parse_err)
+		t->parse_err = r;
 	return NL_OK;
 }
 
@@ -53,10 +54,15 @@ static int on_valid(struct nl_msg *msg, void *arg)
  */
 int tg_nl_open(struct nl_sock **sk)
 {
-	g_autoptr(NlSock) s = nl_socket_alloc();
+	/* Our own callbacks, never the NLCB environment variable's choice. */
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	g_autoptr(NlSock) s = cb ? nl_socket_alloc_cb(cb) : NULL;
 
+	if (cb)
+		nl_cb_put(cb);
 	if (!s)
 		return -ENOMEM;
+	errno = 0;
 	if (nl_connect(s, NETLINK_ROUTE) < 0)
 		return errno ? -errno : -EIO;
 	*sk = g_steal_pointer(&s);
@@ -70,7 +76,7 @@ int tg_nl_open(struct nl_sock **sk)
  * @parse:	called for each reply before the ack, or NULL
  * @data:	passed to @parse
  *
- * Return: 0, the kernel's -errno, or the first negative value of @parse
+ * Return: 0, the kernel's -errno, or else the first negative value of @parse
  */
 int tg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, NlParseFunc parse, void *data)
 {
@@ -84,6 +90,8 @@ int tg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, NlParseFunc parse, vo
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	/* Read up to the ack even after a parse error, so the next request on
+	 * this socket does not find a stale answer. */
 	r = nl_send_auto(sk, msg);
 	while (r >= 0 && !t.done && !t.err)
 		r = nl_recvmsgs(sk, cb);
@@ -92,5 +100,5 @@ int tg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, NlParseFunc parse, vo
 		return t.err;
 	if (r < 0)
 		return -EIO;
-	return 0;
+	return t.parse_err;
 }

@@ -44,12 +44,13 @@ static int index_line(Index *ix, const char *section, const char *key)
 	return GPOINTER_TO_INT(g_hash_table_lookup(ix->lines, k));
 }
 
+/* "value   # note" -> "value"; @s is one NUL-terminated line. */
 static void strip_trailing_comment(char *s)
 {
 	char *p;
 
-	for (p = s + 1; *p; p++)
-		if (*p == '#' && g_ascii_isspace(p[-1])) {
+	for (p = s; *p; p++)
+		if (*p == '#' && p > s && g_ascii_isspace(p[-1])) {
 			*p = '\0';
 			break;
 		}

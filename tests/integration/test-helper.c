@@ -179,6 +179,7 @@ typedef struct {
 	const char *conf;
 	const char *expect_err;
 	const char *expect_log;		/* substring of the syslog lines, or NULL */
+	const char *setup;		/* extra shell set-up, or NULL */
 } ErrCase;
 
 #define BR0 { "--use-vnet", "--br=br0", "--fd=@FD@" }
@@ -218,6 +219,15 @@ static const ErrCase err_cases[] = {
 	  "tapgate-helper: bridge 'br9' does not exist", NULL },
 	{ "not-a-bridge", { "--br=ve0", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
 	  "tapgate-helper: 've0' is not a bridge", NULL },
+	/* An alternative name must not dodge a deny rule on the real name. */
+	{ "altname", { "--br=guest0", "--fd=@FD@" }, TRUE, "allow all\ndeny br0\n", NULL,
+	  "tapgate-helper: bridge 'guest0' does not exist", NULL,
+	  "ip link property add dev br0 altname guest0" },
+	/* A Linux bridge holds at most 1023 ports (BR_MAX_PORTS - 1). */
+	{ "bridge-full", BR0, FALSE, "allow br0\n", NULL,
+	  "tapgate-helper: bridge 'br0' is full (a Linux bridge holds at most 1023 ports)", NULL,
+	  "for i in $(seq 1 1023); do echo \"link add p$i type veth peer name q$i\"; "
+	  "echo \"link set p$i master br0\"; done > /tmp/full.batch && ip -batch /tmp/full.batch" },
 };
 
 static void test_err(gconstpointer data)
@@ -227,6 +237,8 @@ static void test_err(gconstpointer data)
 	g_autofree char *log = NULL;
 
 	setup_world(c->acl, c->conf);
+	if (c->setup)
+		sandbox_sh("%s", c->setup);
 	helper_run(c->as_user ? setuid_helper : helper, c->args, c->as_user ? &as_user : NULL, &r);
 	g_assert_cmpstr(r.err, ==, c->expect_err);
 	g_assert_cmpint(r.status, ==, 1);

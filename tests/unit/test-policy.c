@@ -91,6 +91,11 @@ static const DecideCase decide_cases[] = {
 	  ALICE, "br5", FALSE, "no rule allows uid 1000 on bridge 'br5'" },
 	{ "conf/root-named", "[bridge br0]\nallow-users = alice\n", NULL, NULL, NULL, ROOT, "br0",
 	  FALSE, "no rule allows uid 0 on bridge 'br0'" },
+	{ "conf/empty-value-then-comment",	/* once made the parser stop reading */
+	  "[bridge br0]\nallow-users = *\nallow-groups =\n\n# banned\ndeny-users = mallory\n",
+	  NULL, NULL, NULL, MALLORY, "br0", FALSE, "denied by the rule at " CONF ":6" },
+	{ "conf/empty-value-at-eof", "[bridge br0]\ndeny-users = mallory\nallow-users =", NULL, NULL,
+	  NULL, MALLORY, "br0", FALSE, "denied by the rule at " CONF ":2" },
 	{ "none/deny-all", NULL, NULL, NULL, NULL, ROOT, "br0", FALSE,
 	  "no rule allows uid 0 on bridge 'br0'" },
 };

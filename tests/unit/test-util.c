@@ -75,6 +75,9 @@ typedef struct {
 	gboolean symlink;
 	gboolean directory;
 	const char *error;	/* suffix of the message, or NULL */
+	mode_t dir_mode;	/* of the directory holding the file, 0: 0755 */
+	gboolean dir_chown_user;
+	gboolean dir_symlink;	/* reach the file through a symlinked directory */
 } SecfileCase;
 
 static const SecfileCase secfile_cases[] = {
@@ -86,14 +89,24 @@ static const SecfileCase secfile_cases[] = {
 	{ "symlink", 0644, FALSE, TRUE, FALSE, ": is a symbolic link" },
 	{ "directory", 0755, FALSE, FALSE, TRUE, ": not a regular file" },
 	{ "missing", 0, FALSE, FALSE, FALSE, ": No such file or directory" },
+	{ "dir-group-writable", 0644, FALSE, FALSE, FALSE,
+	  ": a directory on the way is not owned by root or is writable by others", 0775 },
+	{ "dir-sticky-world-writable", 0644, FALSE, FALSE, FALSE, NULL, 01777 },
+	{ "dir-owned-by-user", 0644, FALSE, FALSE, FALSE,
+	  ": a directory on the way is not owned by root or is writable by others", 0755, TRUE },
+	{ "dir-symlink", 0644, FALSE, FALSE, FALSE,
+	  ": a directory on the way is a symbolic link or not a directory", 0755, FALSE, TRUE },
 };
 
 static void test_secfile(gconstpointer data)
 {
 	const SecfileCase *c = data;
-	g_autofree char *dir = g_dir_make_tmp("tapgate-secfile-XXXXXX", NULL);
+	g_autofree char *top = g_dir_make_tmp("tapgate-secfile-XXXXXX", NULL);
+	g_autofree char *dir = g_build_filename(top, "d", NULL);
+	g_autofree char *link = g_build_filename(top, "l", NULL);
 	g_autofree char *target = g_build_filename(dir, "target", NULL);
-	g_autofree char *path = g_build_filename(dir, "file", NULL);
+	g_autofree char *real = g_build_filename(dir, "file", NULL);
+	g_autofree char *path = g_build_filename(c->dir_symlink ? link : dir, "file", NULL);
 	g_autoptr(GError) err = NULL;
 	g_autofree char *text = NULL;
 	gsize len = 0;
@@ -103,17 +116,25 @@ static void test_secfile(gconstpointer data)
 		g_test_skip("needs root: files must be owned by root");
 		return;
 	}
+	g_assert_cmpint(chmod(top, 0755), ==, 0);
+	g_assert_cmpint(mkdir(dir, 0755), ==, 0);
 	if (c->directory)
-		g_assert_cmpint(mkdir(path, c->mode), ==, 0);
+		g_assert_cmpint(mkdir(real, c->mode), ==, 0);
 	else if (c->symlink) {
 		g_assert_true(g_file_set_contents(target, "x", -1, NULL));
-		g_assert_cmpint(symlink(target, path), ==, 0);
+		g_assert_cmpint(symlink(target, real), ==, 0);
 	} else if (c->mode) {
-		g_assert_true(g_file_set_contents(path, "allow br0\n", -1, NULL));
-		g_assert_cmpint(chmod(path, c->mode), ==, 0);
+		g_assert_true(g_file_set_contents(real, "allow br0\n", -1, NULL));
+		g_assert_cmpint(chmod(real, c->mode), ==, 0);
 		if (c->chown_user)
-			g_assert_cmpint(chown(path, 65534, 65534), ==, 0);
+			g_assert_cmpint(chown(real, 65534, 65534), ==, 0);
 	}
+	g_assert_cmpint(chmod(dir, c->dir_mode ? c->dir_mode : 0755), ==, 0);
+	if (c->dir_chown_user)
+		g_assert_cmpint(chown(dir, 65534, 65534), ==, 0);
+	if (c->dir_symlink)
+		g_assert_cmpint(symlink(dir, link), ==, 0);
+
 	r = secfile_read(path, &text, &len, &err);
 	if (!c->error) {
 		g_assert_no_error(err);
@@ -125,10 +146,12 @@ static void test_secfile(gconstpointer data)
 		g_assert_true(g_str_has_prefix(err->message, path));
 		g_assert_cmpstr(err->message + strlen(path), ==, c->error);
 	}
-	unlink(path);
-	rmdir(path);
+	unlink(real);
+	rmdir(real);
 	unlink(target);
+	unlink(link);
 	rmdir(dir);
+	rmdir(top);
 }
 
 static void test_secfile_relative(void)
