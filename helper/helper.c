@@ -38,15 +38,20 @@
 /* The one message for every denial, whatever the reason (CVE-2022-47952). */
 #define DENIED_MESSAGE "access denied by policy (the reason is logged to syslog, authpriv)"
 
+/* Set once syslog is open: from then on every failure is logged as well. */
+static const char *log_ctx;
+
 static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 {
+	g_autofree char *msg = NULL;
 	va_list ap;
 
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, PROG ": %s\n", msg);
+	if (log_ctx)
+		syslog(LOG_ERR, "failed %s: %s", log_ctx, msg);
 	exit(1);
 }
 
@@ -174,7 +179,7 @@ int main(int argc, char **argv)
 	g_auto(HelperArgs) args;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
-	g_autofree char *qbr = NULL;
+	g_autofree char *qbr = NULL, *ctx = NULL;
 	tg_autoclose int tun = -1;
 	PolicyDecision d;
 	LinkInfo br, tap;
@@ -217,6 +222,8 @@ int main(int argc, char **argv)
 		die(DENIED_MESSAGE);
 	}
 	policy_decision_clear(&d);
+	ctx = g_strdup_printf("uid=%u bridge=%s", (unsigned)uid, qbr);
+	log_ctx = ctx;
 
 	tun = tap_open_node(TG_TUN_PATH);
 	if (tun < 0)

@@ -216,7 +216,8 @@ static const ErrCase err_cases[] = {
 	{ "fd-not-open", { "--br=br0", "--fd=77" }, TRUE, "allow all\n", NULL,
 	  "tapgate-helper: '--fd=77' is not an open file descriptor", NULL },
 	{ "bridge-missing", { "--br=br9", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
-	  "tapgate-helper: bridge 'br9' does not exist", NULL },
+	  "tapgate-helper: bridge 'br9' does not exist",
+	  "failed uid=4242 bridge=br9: bridge 'br9' does not exist" },
 	{ "not-a-bridge", { "--br=ve0", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
 	  "tapgate-helper: 've0' is not a bridge", NULL },
 	/* An alternative name must not dodge a deny rule on the real name. */
