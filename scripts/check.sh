@@ -6,35 +6,14 @@
 #   scripts/check.sh --suite unit    # extra arguments go to 'meson test'
 #
 # Needs root (apt-get, and the integration tests create namespaces).
-# BUILD_DIR (default: build-check) is reused between runs.
+# BUILD_DIR (default: build) is reused between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(
-	meson ninja-build pkg-config gcc libc6-dev
-	libglib2.0-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev
-	iproute2 util-linux
-)
-
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "check.sh: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-build=${BUILD_DIR:-build-check}
-if [ -d "$build/meson-info" ]; then
-	meson setup --reconfigure "$build" -Dwerror=true >/dev/null
-else
-	meson setup "$build" -Dwerror=true >/dev/null
-fi
-meson compile -C "$build"
+. scripts/lib.sh
+tg_install_deps
+build=${BUILD_DIR:-build}
+tg_build "$build"
 
 status=0
 meson test -C "$build" --print-errorlogs "$@" || status=$?

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by scripts/check.sh and scripts/demo.sh: what a fresh Debian 12
+# machine needs, and the build.
+
+# Build and test dependencies, installed with apt-get when missing.
+TG_PACKAGES=(
+	meson ninja-build pkg-config gcc libc6-dev python3
+	libglib2.0-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev
+	iproute2 util-linux
+	qemu-system-x86 busybox-static	# the test guest (tests/vm)
+)
+
+tg_install_deps() {
+	local missing=() p
+	for p in "${TG_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	echo "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Configure once (with -Werror) and build; ninja re-runs meson by itself
+# when a meson.build changes, and an explicit reconfigure would needlessly
+# rebuild the test guest.
+tg_build() {	# BUILD_DIR
+	if [ ! -d "$1/meson-info" ]; then
+		meson setup "$1" -Dwerror=true >/dev/null
+	elif ! grep -q '"name": "werror", "value": true' "$1/meson-info/intro-buildoptions.json"; then
+		meson configure "$1" -Dwerror=true
+	fi
+	meson compile -C "$1"
+}

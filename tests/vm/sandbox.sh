@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by shell tests: a private world like tests/common/sandbox.c makes
+# for the C tests. 'sandbox_enter "$@"' re-runs the calling script in new
+# mount and network namespaces, with a tmpfs /tmp, an overlay over /etc (test
+# users, policy files), and /dev/net/tun at mode 0600 as on hosts without
+# udev. Nothing of the host's network or files is touched.
+
+: "${SANDBOX_USER:=tgtest}" "${SANDBOX_UID:=4242}" "${SANDBOX_GID:=4242}"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+sandbox_enter() {
+	if [ -z "${TG_SANDBOXED:-}" ]; then
+		[ "$(id -u)" = 0 ] || fail "this test must run as root (it creates namespaces)"
+		TG_SANDBOXED=1 exec unshare --mount --net "$0" "$@"
+	fi
+	mount --make-rprivate /
+	mount -t tmpfs -o mode=1777 tapgate-test /tmp
+	mkdir /tmp/.etc-upper /tmp/.etc-work
+	mount -t overlay overlay \
+		-o lowerdir=/etc,upperdir=/tmp/.etc-upper,workdir=/tmp/.etc-work /etc
+	echo "$SANDBOX_USER:x:$SANDBOX_UID:$SANDBOX_GID::/tmp:/usr/sbin/nologin" >> /etc/passwd
+	echo "$SANDBOX_USER:x:$SANDBOX_GID:" >> /etc/group
+	mkdir -p /etc/tapgate /etc/qemu
+	mount -t tmpfs -o mode=0755 tapgate-dev-net /dev/net
+	mknod -m 0600 /dev/net/tun c 10 200
+	ip link set lo up
+}
+
+# Write a policy file owned by root, mode 0644.
+sandbox_policy() {	# PATH TEXT
+	printf '%s' "$2" > "$1"
+	chmod 0644 "$1"
+}
+
+# A setuid-root copy of the helper that the test user can run.
+sandbox_setuid_copy() {	# HELPER -> prints the copy's path
+	install -o root -g root -m 4755 "$1" /tmp/tapgate-helper-setuid
+	echo /tmp/tapgate-helper-setuid
+}
+
+sandbox_run_as_user() {
+	echo "setpriv --reuid=$SANDBOX_UID --regid=$SANDBOX_GID --init-groups"
+}
+
+# vm_start NAME HELPER KIND RUN_AS MAC [GUEST_PING_ARGS...]
+# Boot the test guest in the background with one virtio NIC whose backend is
+# '-netdev KIND' (bridge or tap) on br0 through HELPER, running
+# tests/vm/guest-ping.sh. Sets VM_PID, VM_JOB (shared with the guest) and
+# VM_LOG (its console and QEMU's messages).
+vm_start() {
+	local name=$1 helper=$2 kind=$3 run_as=$4 mac=$5
+	shift 5
+	VM_JOB=/tmp/job-$name VM_LOG=/tmp/job-$name.log
+	mkdir "$VM_JOB"
+	TG_VM_JOB=$VM_JOB TG_VM_RUN_AS=$run_as TG_VM_JOB_OWNER=${run_as:+$SANDBOX_UID} \
+		"$(dirname "${BASH_SOURCE[0]}")/run-guest.sh" --timeout 180 \
+		--qemu-arg -netdev --qemu-arg "$kind,id=n0,br=br0,helper=$helper" \
+		--qemu-arg -device --qemu-arg "virtio-net-pci,netdev=n0,mac=$mac" \
+		-- bash tests/vm/guest-ping.sh "$@" >"$VM_LOG" 2>&1 &
+	VM_PID=$!
+}
+
+# Wait until the guest's ping was answered: 0, or 1 when the guest died first
+# or took more than 200 s.
+vm_wait_ping() {
+	local deadline=$((SECONDS + 200))
+	until grep -q TG-PING-OK "$VM_LOG"; do
+		if ! kill -0 "$VM_PID" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+			kill "$VM_PID" 2>/dev/null
+			wait "$VM_PID" 2>/dev/null
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# Let the guest power off and return its exit status.
+vm_release() {
+	local rc=0
+	touch "$VM_JOB/release"
+	wait "$VM_PID" || rc=$?
+	return $rc
+}
