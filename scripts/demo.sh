@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
-step() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s%s%s\n' "$bold" "$*" "$plain"; }
 
 if [ -z "${TG_SANDBOXED:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "demo.sh: run me as root (sudo scripts/demo.sh)" >&2; exit 1; }

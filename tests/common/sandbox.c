@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -188,6 +189,22 @@ GPtrArray *sandbox_links_of_kind(const char *kind)
 	return names;
 }
 
+/* The whole of an output file, last newline removed; closes @fd. */
+static char *read_all(int fd)
+{
+	GString *s = g_string_new(NULL);
+	char buf[512];
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		g_string_append_len(s, buf, n);
+	close(fd);
+	if (s->len && s->str[s->len - 1] == '\n')
+		g_string_truncate(s, s->len - 1);
+	return g_string_free(s, FALSE);
+}
+
 static int recv_fd(int sock, gsize *n_bytes, int *n_fds)
 {
 	char buf[16], ctl[CMSG_SPACE(sizeof(int) * 4)];
@@ -227,10 +244,7 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 {
 	static const HelperRunOpts root = { 0 };
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	int sv[2], errpipe[2], status;
-	GString *err = g_string_new(NULL);
-	char buf[512];
-	ssize_t n;
+	int sv[2], status, errfd, outfd;
 	pid_t pid;
 	guint i;
 
@@ -239,7 +253,10 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 	memset(out, 0, sizeof(*out));
 	out->tapfd = -1;
 	must(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
-	must(pipe2(errpipe, O_CLOEXEC), "pipe");
+	/* Files, not pipes: nothing can block however much the helper writes. */
+	errfd = memfd_create("helper-stderr", MFD_CLOEXEC);
+	outfd = memfd_create("helper-stdout", MFD_CLOEXEC);
+	must(errfd < 0 || outfd < 0 ? -1 : 0, "memfd_create");
 	g_ptr_array_add(argv, g_strdup(helper));
 	for (i = 0; args[i]; i++) {
 		g_autofree char *fd = g_strdup_printf("%d", sv[1]);
@@ -263,7 +280,8 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 			close(1);
 			close(2);
 		} else {
-			dup2(errpipe[1], 2);
+			dup2(outfd, 1);
+			dup2(errfd, 2);
 		}
 		if (opts->uid && (setgroups(opts->n_groups, opts->groups) < 0 ||
 				  setresgid(opts->gid, opts->gid, opts->gid) < 0 ||
@@ -273,18 +291,13 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 		_exit(127);
 	}
 	close(sv[1]);
-	close(errpipe[1]);
 	out->tapfd = recv_fd(sv[0], &out->n_bytes, &out->n_fds);
 	close(sv[0]);
-	while ((n = read(errpipe[0], buf, sizeof(buf))) > 0)
-		g_string_append_len(err, buf, n);
-	close(errpipe[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	out->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	if (err->len && err->str[err->len - 1] == '\n')
-		g_string_truncate(err, err->len - 1);
-	out->err = g_string_free(err, FALSE);
+	out->err = read_all(errfd);
+	out->out = read_all(outfd);
 	if (out->tapfd >= 0) {
 		struct ifreq ifr = { 0 };
 
@@ -298,4 +311,5 @@ void helper_run_clear(HelperRun *run)
 {
 	tg_closep(&run->tapfd);
 	g_clear_pointer(&run->err, g_free);
+	g_clear_pointer(&run->out, g_free);
 }

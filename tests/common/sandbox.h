@@ -38,6 +38,7 @@ typedef struct {
 typedef struct {
 	int status;		/* exit status, or 128 + signal */
 	char *err;		/* stderr, last newline removed */
+	char *out;		/* stdout, likewise */
 	int tapfd;		/* the received fd, or -1 */
 	gsize n_bytes;		/* payload bytes received with it */
 	int n_fds;		/* fds received */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/if_tun.h>
 
+#include "config.h"
 #include "link.h"
 #include "netlink.h"
 #include "sandbox.h"
@@ -337,8 +338,11 @@ static void test_help_version(void)
 
 	helper_run(helper, help, NULL, &h);
 	g_assert_cmpint(h.status, ==, 0);
+	g_assert_true(g_str_has_prefix(h.out, "Usage: tapgate-helper [--use-vnet] --br=BRIDGE --fd=N\n"));
+	g_assert_cmpstr(h.err, ==, "");
 	helper_run(helper, version, NULL, &v);
 	g_assert_cmpint(v.status, ==, 0);
+	g_assert_cmpstr(v.out, ==, "tapgate-helper " TG_VERSION);
 }
 
 int main(int argc, char **argv)
