@@ -28,8 +28,11 @@
 #include "link.h"
 #include "netlink.h"
 #include <netlink/utils.h>
+#include "bridge-vlan.h"
 #include "policy.h"
+#include "portstate.h"
 #include "privs.h"
+#include "subif.h"
 #include "tap.h"
 #include "tg-util.h"
 
@@ -57,14 +60,15 @@ static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 
 static void usage(void)
 {
-	printf("Usage: " PROG " [--use-vnet] --br=BRIDGE --fd=N\n"
+	printf("Usage: " PROG " [--use-vnet] [--vlan=ID] --br=BRIDGE|NETWORK --fd=N\n"
 	       "\n"
 	       "Create a tap device, attach it to BRIDGE if the policy allows the caller,\n"
 	       "and send its file descriptor over the unix socket N. QEMU and libvirt run\n"
 	       "this program; it is a drop-in replacement for qemu-bridge-helper.\n"
 	       "\n"
 	       "  --use-vnet   enable the virtio-net header on the tap when available\n"
-	       "  --br=BRIDGE  the bridge to attach to\n"
+	       "  --br=NAME    the bridge to attach to, or a network of the policy\n"
+	       "  --vlan=ID    make the port an access port of VLAN ID, if the policy allows\n"
 	       "  --fd=N       the unix socket to send the tap's descriptor over\n"
 	       "  --help       show this text\n"
 	       "  --version    show the version\n"
@@ -143,21 +147,20 @@ static int send_fd(int sock, int fd)
 	return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
 }
 
-static PolicyDecision decide(const char *bridge, uid_t uid, gid_t gid)
+static PolicyDecision decide(const HelperArgs *args, uid_t uid, gid_t gid)
 {
 	g_autoptr(Policy) policy = NULL;
 	g_autoptr(GError) err = NULL;
 	int n = getgroups(0, NULL);
 	g_autofree gid_t *groups = g_new0(gid_t, MAX(n, 1));
 	PolicyCaller caller = { .uid = uid, .gid = gid, .groups = groups };
-
-	n = getgroups(MAX(n, 0), groups);
-	caller.n_groups = n > 0 ? (size_t)n : 0;
-	PolicyRequest request = { .bridge = bridge };
+	PolicyRequest request = { .name = args->bridge, .vlan = args->vlan };
 	PolicyDecision d;
 
+	n = getgroups(MAX(n, 0), groups);
 	if (n < 0)	/* a deny-groups rule must never be skipped */
 		die("cannot read the caller's groups: %s", g_strerror(errno));
+	caller.n_groups = (size_t)n;
 	if (policy_load(&policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
 			&err) < 0)
 		syslog(LOG_ERR, "policy error, denying everything: %s", err->message);
@@ -174,17 +177,100 @@ static PolicyDecision decide(const char *bridge, uid_t uid, gid_t gid)
 	return d;
 }
 
+static gboolean port_alive(const PortEntry *e, void *data)
+{
+	LinkInfo info;
+
+	return link_get(data, e->tap, &info) == 0 && info.ifindex == e->ifindex;
+}
+
+/* Count the target's ports under the state lock, before privileges go. */
+static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget *t, uid_t uid,
+			  gid_t gid)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) entries = NULL;
+	guint dropped = 0;
+
+	if (portstate_open(TG_STATE_DIR, st, &err) < 0 ||
+	    portstate_load(st, &entries, &dropped, &err) < 0)
+		die("quota state: %s", err->message);
+	if (dropped)
+		syslog(LOG_WARNING, "dropped %u unreadable line%s of the quota state", dropped,
+		       dropped == 1 ? "" : "s");
+	portstate_cull(entries, port_alive, sk);
+	if (portstate_store(st, entries, &err) < 0)
+		die("quota state: %s", err->message);
+	if (portstate_check(entries, t, uid, gid, &err) < 0)
+		die("%s", err->message);
+}
+
+/* The bridge the tap goes on, made if the target is a sub-interface network. */
+static void target_bridge(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
+			  LinkInfo *br)
+{
+	g_autoptr(GError) err = NULL;
+	int r;
+
+	if (t->uplink) {
+		if (subif_ensure(sk, t->uplink, t->uplink_vid, t->bridge, br, &err) < 0)
+			die("network '%s': %s", qname, err->message);
+		return;
+	}
+	r = link_get(sk, t->bridge, br);
+	if (r == -ENODEV && t->network)
+		die("network '%s': bridge '%s' does not exist", qname, t->bridge);
+	if (r == -ENODEV)
+		die("bridge '%s' does not exist", qname);
+	if (r < 0)
+		die("cannot look up bridge '%s': %s", t->bridge, g_strerror(-r));
+	if (strcmp(br->kind, "bridge"))
+		die("'%s' is not a bridge", t->bridge);
+}
+
+/* A VLAN asked for needs a filtering bridge; no VLAN asked for on a filtering
+ * bridge would leave the port in the default VLAN, which only policy may allow. */
+static void target_vlan_filtering(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br)
+{
+	int r;
+
+	if (t->vlan.mode == PORT_PLAIN) {
+		if (br->vlan_filtering && !t->vlan.keep_default_vlan)
+			die("bridge '%s' filters VLANs: ask for a VLAN (a network, or '--vlan=ID'), "
+			    "or set 'keep-default-vlan = true' for it in the policy", t->bridge);
+		return;
+	}
+	if (br->vlan_filtering)
+		return;
+	if (!t->managed)
+		die("bridge '%s' does not filter VLANs (vlan_filtering is off), and the policy "
+		    "does not let tapgate switch it on ('managed = true' in [bridge %s])",
+		    t->bridge, t->bridge);
+	r = link_set_vlan_filtering(sk, br->ifindex, TRUE);
+	if (r == -EOPNOTSUPP)
+		die("cannot filter VLANs on bridge '%s': this kernel has no bridge VLAN filtering",
+		    t->bridge);
+	if (r < 0 || (r = link_get(sk, t->bridge, br)) < 0)
+		die("cannot switch on vlan_filtering on bridge '%s': %s", t->bridge, g_strerror(-r));
+	if (!br->vlan_filtering)
+		die("bridge '%s' did not switch on vlan_filtering", t->bridge);
+	syslog(LOG_NOTICE, "switched on vlan_filtering on bridge %s (default_pvid %u)", t->bridge,
+	       br->default_pvid);
+}
+
 int main(int argc, char **argv)
 {
 	g_auto(HelperArgs) args;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
-	g_autofree char *qbr = NULL, *ctx = NULL;
+	g_autofree char *qbr = NULL, *ctx = NULL, *vdesc = NULL;
+	g_auto(PortState) st = PORTSTATE_INIT;
 	tg_autoclose int tun = -1;
 	PolicyDecision d;
+	const PolicyTarget *t;
 	LinkInfo br, tap;
 	char name[IFNAMSIZ];
-	gboolean vnet_on = FALSE;
+	gboolean vnet_on = FALSE, quota;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	uint8_t mac[6];
@@ -194,7 +280,7 @@ int main(int argc, char **argv)
 	clearenv();
 	nl_debug = 0;		/* libnl read NLDBG before main() */
 	prctl(PR_SET_DUMPABLE, 0);
-	umask(077);
+	umask(022);
 	sanitize_std_fds();
 
 	if (helper_args_parse(&args, argc, argv, &err) < 0)
@@ -214,37 +300,35 @@ int main(int argc, char **argv)
 
 	/* The decision comes before anything that could tell a caller whether
 	 * a bridge exists. */
-	d = decide(args.bridge, uid, gid);
+	d = decide(&args, uid, gid);
 	if (!d.allowed) {
-		syslog(LOG_WARNING, "denied uid=%u bridge=%s: %s", (unsigned)uid, qbr, d.reason);
+		syslog(LOG_WARNING, "denied uid=%u bridge=%s vlan=%u: %s", (unsigned)uid, qbr,
+		       args.vlan, d.reason);
 		if (uid == 0)
 			die("access denied by policy: %s", d.reason);
 		die(DENIED_MESSAGE);
 	}
-	policy_decision_clear(&d);
-	ctx = g_strdup_printf("uid=%u bridge=%s", (unsigned)uid, qbr);
+	t = &d.target;
+	ctx = g_strdup_printf("uid=%u %s=%s", (unsigned)uid, t->network ? "network" : "bridge", qbr);
 	log_ctx = ctx;
+	quota = t->quota.per_user || t->quota.per_group || t->quota.total;
 
 	tun = tap_open_node(TG_TUN_PATH);
 	if (tun < 0)
 		die("cannot open '%s': %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", TG_TUN_PATH, g_strerror(-tun));
+	r = tg_nl_open(&sk);
+	if (r < 0)
+		die("cannot open a netlink socket: %s", g_strerror(-r));
+	if (quota)
+		quota_reserve(&st, sk, t, uid, gid);
 	r = privs_keep_net_admin(uid, gid);
 	if (r < 0)
 		die("cannot keep CAP_NET_ADMIN: %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", g_strerror(-r));
 
-	r = tg_nl_open(&sk);
-	if (r < 0)
-		die("cannot open a netlink socket: %s", g_strerror(-r));
-	r = link_get(sk, args.bridge, &br);
-	if (r == -ENODEV)
-		die("bridge '%s' does not exist", qbr);
-	if (r < 0)
-		die("cannot look up bridge '%s': %s", qbr, g_strerror(-r));
-	if (strcmp(br.kind, "bridge"))
-		die("'%s' is not a bridge", qbr);
-
+	target_bridge(sk, t, qbr, &br);
+	target_vlan_filtering(sk, t, &br);
 	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
 	if (r < 0)
 		die("cannot create a tap device: %s", g_strerror(-r));
@@ -257,14 +341,33 @@ int main(int argc, char **argv)
 		die("cannot disable IPv6 on tap '%s': %s", name, g_strerror(-r));
 	r = link_set_port(sk, tap.ifindex, br.mtu, mac, br.ifindex);
 	if (r == -EXFULL)
-		die("bridge '%s' is full (a Linux bridge holds at most 1023 ports)", qbr);
+		die("bridge '%s' is full (a Linux bridge holds at most 1023 ports)", t->bridge);
 	if (r == -ENODEV)
-		die("bridge '%s' disappeared while tap '%s' was being attached", qbr, name);
+		die("bridge '%s' disappeared while tap '%s' was being attached", t->bridge, name);
 	if (r < 0)
-		die("cannot attach tap '%s' to bridge '%s': %s", name, qbr, g_strerror(-r));
+		die("cannot attach tap '%s' to bridge '%s': %s", name, t->bridge, g_strerror(-r));
+	/* VLANs go on while the port is still down: it never forwards a frame
+	 * in a VLAN it should not be in. */
+	if (br.vlan_filtering) {
+		r = bridge_vlan_apply(sk, tap.ifindex, &t->vlan, br.default_pvid);
+		if (r == -EPROTO)
+			die("the VLANs of tap '%s' did not read back as configured", name);
+		if (r < 0)
+			die("cannot set the VLANs of tap '%s': %s", name, g_strerror(-r));
+	}
 	r = link_set_up(sk, tap.ifindex);
 	if (r < 0)
 		die("cannot bring tap '%s' up: %s", name, g_strerror(-r));
+	if (quota) {
+		PortEntry e = { .ifindex = tap.ifindex, .uid = uid, .gid = gid };
+
+		g_strlcpy(e.tap, name, sizeof(e.tap));
+		g_strlcpy(e.target, t->quota_key, sizeof(e.target));
+		g_strdelimit(e.target, " ", ':');
+		r = portstate_append(&st, &e);
+		if (r < 0)
+			die("cannot record the port in the quota state: %s", g_strerror(-r));
+	}
 
 	r = privs_drop_all();
 	if (r < 0)
@@ -272,7 +375,9 @@ int main(int argc, char **argv)
 	r = send_fd(args.fd, tun);
 	if (r < 0)
 		die("cannot send the tap's descriptor over '--fd=%d': %s", args.fd, g_strerror(-r));
-	syslog(LOG_INFO, "allowed uid=%u bridge=%s tap=%s vnet_hdr=%d", (unsigned)uid, qbr, name,
-	       vnet_on);
+	vdesc = port_vlan_describe(&t->vlan);
+	syslog(LOG_INFO, "allowed %s tap=%s bridge=%s vlan=%s vnet_hdr=%d", ctx, name, t->bridge,
+	       vdesc, vnet_on);
+	policy_decision_clear(&d);
 	return 0;
 }

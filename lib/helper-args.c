@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Parsing "[--use-vnet] --br=BRIDGE --fd=N" in any order, as QEMU's
- * net_bridge_run_helper() and libvirt's virNetDevBridgeHelper build it.
+ * net_bridge_run_helper() and libvirt's virNetDevBridgeHelper build it, plus
+ * "--vlan=ID" from helper="tapgate-helper --vlan=100" in QEMU's -netdev.
  * Pure, so it can be unit-tested and fuzzed on its own.
  */
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include "helper-args.h"
 #include "ifname.h"
 #include "tg-util.h"
+#include "vlan.h"
 
 static int parse_fd(const char *s, int *fd, GError **error)
 {
@@ -67,6 +69,17 @@ int helper_args_parse(HelperArgs *args, int argc, char *const *argv, GError **er
 				return -EINVAL;
 			}
 			args->bridge = g_strdup(a + strlen("--br="));
+		} else if (g_str_has_prefix(a, "--vlan=")) {
+			g_autoptr(GError) err = NULL;
+
+			if (args->vlan) {
+				g_set_error(error, TG_ERROR, EINVAL, "'--vlan' given twice");
+				return -EINVAL;
+			}
+			if (vlan_parse_vid(a + strlen("--vlan="), &args->vlan, &err) < 0) {
+				g_set_error(error, TG_ERROR, EINVAL, "'--vlan': %s", err->message);
+				return -EINVAL;
+			}
 		} else if (g_str_has_prefix(a, "--fd=")) {
 			if (args->fd >= 0) {
 				g_set_error(error, TG_ERROR, EINVAL, "'--fd' given twice");
@@ -91,7 +104,7 @@ int helper_args_parse(HelperArgs *args, int argc, char *const *argv, GError **er
 		g_set_error(error, TG_ERROR, EINVAL, "missing '--fd=N'");
 		return -EINVAL;
 	}
-	return ifname_validate(args->bridge, "bridge name", error);
+	return ifname_validate(args->bridge, "bridge or network name", error);
 }
 
 /** helper_args_clear() - free what helper_args_parse() allocated */

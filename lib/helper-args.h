@@ -7,7 +7,8 @@ typedef struct {
 	gboolean use_vnet;
 	gboolean help;
 	gboolean version;
-	char *bridge;
+	char *bridge;	/* a bridge or a network */
+	unsigned int vlan;	/* --vlan=ID, or 0 */
 	int fd;		/* -1 when not given */
 } HelperArgs;
 

@@ -12,6 +12,25 @@
 #include "netlink.h"
 #include "tg-util.h"
 
+static void parse_info_data(LinkInfo *info, struct nlattr *data)
+{
+	if (!strcmp(info->kind, "bridge")) {
+		struct nlattr *br[IFLA_BR_MAX + 1];
+
+		if (nla_parse_nested(br, IFLA_BR_MAX, data, NULL) < 0)
+			return;
+		if (br[IFLA_BR_VLAN_FILTERING])
+			info->vlan_filtering = nla_get_u8(br[IFLA_BR_VLAN_FILTERING]);
+		if (br[IFLA_BR_VLAN_DEFAULT_PVID])
+			info->default_pvid = nla_get_u16(br[IFLA_BR_VLAN_DEFAULT_PVID]);
+	} else if (!strcmp(info->kind, "vlan")) {
+		struct nlattr *vl[IFLA_VLAN_MAX + 1];
+
+		if (nla_parse_nested(vl, IFLA_VLAN_MAX, data, NULL) == 0 && vl[IFLA_VLAN_ID])
+			info->vlan_id = nla_get_u16(vl[IFLA_VLAN_ID]);
+	}
+}
+
 static int parse_link(struct nl_msg *msg, void *data)
 {
 	LinkInfo *info = data;
@@ -34,6 +53,8 @@ static int parse_link(struct nl_msg *msg, void *data)
 		g_strlcpy(info->name, nla_get_string(tb[IFLA_IFNAME]), sizeof(info->name));
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(info->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+	if (tb[IFLA_LINK])
+		info->link = (int)nla_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_LINKINFO]) {
 		struct nlattr *li[IFLA_INFO_MAX + 1];
 
@@ -41,6 +62,8 @@ static int parse_link(struct nl_msg *msg, void *data)
 		    li[IFLA_INFO_KIND])
 			g_strlcpy(info->kind, nla_get_string(li[IFLA_INFO_KIND]),
 				  sizeof(info->kind));
+		if (li[IFLA_INFO_DATA])
+			parse_info_data(info, li[IFLA_INFO_DATA]);
 	}
 	return 0;
 }
@@ -76,6 +99,17 @@ int link_get(struct nl_sock *sk, const char *name, LinkInfo *info)
 	return r;
 }
 
+/* An RTM_NEWLINK for an existing link, to which the caller adds attributes. */
+static NlMsg *link_change_msg(int ifindex, int flags)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	NlMsg *msg = nlmsg_alloc_simple(RTM_NEWLINK, flags);
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		g_clear_pointer(&msg, nlmsg_free);
+	return msg;
+}
+
 /**
  * link_set_port() - give a new port its MTU and MAC and attach it
  * @sk:		rtnetlink socket
@@ -92,11 +126,9 @@ int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t m
 		  int master)
 {
 	/* == ip link set dev TAP mtu MTU address MAC master BRIDGE */
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
 
-	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, IFLA_MTU, mtu) < 0 || nla_put(msg, IFLA_ADDRESS, 6, mac) < 0 ||
+	if (!msg || nla_put_u32(msg, IFLA_MTU, mtu) < 0 || nla_put(msg, IFLA_ADDRESS, 6, mac) < 0 ||
 	    nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0)
 		return -ENOMEM;
 	return tg_nl_transact(sk, msg, NULL, NULL);
@@ -111,13 +143,105 @@ int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t m
  */
 int link_set_up(struct nl_sock *sk, int ifindex)
 {
-	/* == ip link set dev TAP up */
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex,
-				 .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	/* == ip link set dev X up */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+	struct ifinfomsg *ifi;
 
-	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+	if (!msg)
 		return -ENOMEM;
+	ifi = nlmsg_data(nlmsg_hdr(msg));
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_master() - make a link a port of a bridge
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ * @master:	the bridge's ifindex
+ *
+ * Return: 0 or -errno
+ */
+int link_set_master(struct nl_sock *sk, int ifindex, int master)
+{
+	/* == ip link set dev X master BRIDGE */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+
+	if (!msg || nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_create_bridge() - create a bridge, failing if the name is taken
+ * @sk:		rtnetlink socket
+ * @name:	its name
+ *
+ * Return: 0, -EEXIST, or -errno
+ */
+int link_create_bridge(struct nl_sock *sk, const char *name)
+{
+	/* == ip link add name NAME type bridge */
+	g_autoptr(NlMsg) msg = link_change_msg(0, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlattr *li;
+
+	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, li);
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_create_vlan() - create an 802.1Q sub-interface, failing if the name is taken
+ * @sk:		rtnetlink socket
+ * @name:	its name ("eth0.100")
+ * @parent:	ifindex of the uplink
+ * @vid:	the VLAN id
+ *
+ * Return: 0, -EEXIST, -EOPNOTSUPP without 8021q, or -errno
+ */
+int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid)
+{
+	/* == ip link add link UPLINK name NAME type vlan id VID */
+	g_autoptr(NlMsg) msg = link_change_msg(0, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlattr *li, *data;
+
+	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_LINK, (uint32_t)parent) < 0 ||
+	    !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "vlan") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put_u16(msg, IFLA_VLAN_ID, (uint16_t)vid) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, li);
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_vlan_filtering() - switch a bridge's VLAN filtering on or off
+ * @sk:		rtnetlink socket
+ * @ifindex:	the bridge
+ * @on:		the new state
+ *
+ * Return: 0 or -errno
+ */
+int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on)
+{
+	/* == ip link set dev BRIDGE type bridge vlan_filtering 1 */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+	struct nlattr *li, *data;
+
+	if (!msg || !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, on ? 1 : 0) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, li);
 	return tg_nl_transact(sk, msg, NULL, NULL);
 }
 

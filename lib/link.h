@@ -14,11 +14,19 @@ typedef struct {
 	uint32_t mtu;
 	uint8_t mac[6];
 	char kind[32];		/* IFLA_INFO_KIND: "bridge", "tun", "" ... */
+	int link;		/* IFLA_LINK: a VLAN device's parent, or 0 */
+	unsigned int vlan_id;	/* kind "vlan": its VID */
+	gboolean vlan_filtering;	/* kind "bridge" */
+	unsigned int default_pvid;	/* kind "bridge": VID new ports join, 0: none */
 } LinkInfo;
 
 int link_get(struct nl_sock *sk, const char *name, LinkInfo *info);
 int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
 		  int master);
 int link_set_up(struct nl_sock *sk, int ifindex);
+int link_set_master(struct nl_sock *sk, int ifindex, int master);
+int link_create_bridge(struct nl_sock *sk, const char *name);
+int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid);
+int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on);
 int link_disable_ipv6(const char *name);
 void link_random_host_mac(uint8_t mac[6]);

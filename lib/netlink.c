@@ -33,6 +33,15 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* The NLMSG_DONE that ends a dump. */
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct transact *t = arg;
+
+	t->done = TRUE;
+	return NL_STOP;
+}
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct transact *t = arg;
@@ -70,7 +79,7 @@ int tg_nl_open(struct nl_sock **sk)
 }
 
 /**
- * tg_nl_transact() - send a request and wait for its ack
+ * tg_nl_transact() - send a request and wait for its ack (or a dump's end)
  * @sk:		socket from tg_nl_open()
  * @msg:	request; NLM_F_ACK is added
  * @parse:	called for each reply before the ack, or NULL
@@ -89,6 +98,7 @@ int tg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, NlParseFunc parse, vo
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &t);
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	/* Read up to the ack even after a parse error, so the next request on
 	 * this socket does not find a stale answer. */

@@ -96,7 +96,7 @@ static int acl_line(Policy *policy, const PolicyEnv *env, const char *path, int 
 		return -err->code;
 	}
 	rule = policy_add_rule(policy, strcmp(cmd, "deny") ? POLICY_ALLOW : POLICY_DENY,
-			       strcmp(arg, "all") ? arg : NULL, origin);
+			       strcmp(arg, "all") ? arg : NULL, FALSE, origin);
 	rule->everyone = TRUE;
 	return 0;
 }

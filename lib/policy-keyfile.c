@@ -10,17 +10,31 @@
  *	allow-groups = kvm
  *	deny-users = mallory		# deny beats allow
  *	deny-groups = guests
+ *	allow-vlans = 100;200-210	# VIDs allowed callers may ask for (--vlan)
+ *	managed = true			# tapgate may switch vlan_filtering on
+ *	keep-default-vlan = false	# leave the default VLAN (1) on ports
+ *	max-ports-per-user = 4		# also max-ports-per-group, max-ports
+ *
+ *	[network lan100]		# "--br=lan100"
+ *	bridge = br0			# a vlan-filtering bridge, or:
+ *	uplink = eth0			# sub-interface mode: eth0.100 in a bridge
+ *	vlan = 100			# access port; or trunk = 100;200-210
+ *	native = 100			# with trunk: the untagged VID
+ *	allow-groups = lab		# and the other rule and quota keys
  *
  * GKeyFile knows no line numbers and no trailing comments, so a first pass
  * indexes every section and key by line, rejects malformed lines with
  * FILE:LINE, and strips " # comment" tails before GKeyFile sees the text.
  */
+#include <net/if.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ifname.h"
 #include "policy.h"
 #include "tg-util.h"
+#include "vlan.h"
 
 typedef struct {
 	const char *path;
@@ -186,29 +200,155 @@ static int resolve_id(const PolicyEnv *env, gboolean group, const char *name, gu
 	}
 }
 
-static int parse_subjects(Policy *policy, const PolicyEnv *env, Index *ix, GKeyFile *kf,
-			  const char *section, const char *bridge, const char *key,
+/* One section's keys, read and checked by the helpers below. */
+typedef struct {
+	const PolicyEnv *env;
+	Index *ix;
+	GKeyFile *kf;
+	const char *section;
+} Section;
+
+static char *key_origin(const Section *sec, const char *key)
+{
+	return g_strdup_printf("%s:%d", sec->ix->path, index_line(sec->ix, sec->section, key));
+}
+
+static int key_error(const Section *sec, const char *key, GError **error, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
+
+static int key_error(const Section *sec, const char *key, GError **error, const char *fmt, ...)
+{
+	g_autofree char *origin = key_origin(sec, key);
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(error, TG_ERROR, EINVAL, "%s: %s", origin, msg);
+	return -EINVAL;
+}
+
+/* A value GKeyFile cannot unescape must not be read as something shorter
+ * (glib 2.74 returns a truncated string *and* sets the error). */
+static int key_string(const Section *sec, const char *key, char **out, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	char *v = g_key_file_get_string(sec->kf, sec->section, key, &err);
+
+	if (err || !v) {
+		g_free(v);
+		return key_error(sec, key, error, "invalid value for '%s'", key);
+	}
+	*out = v;
+	return 0;
+}
+
+static int key_bool(const Section *sec, const char *key, gboolean *out, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	gboolean v = g_key_file_get_boolean(sec->kf, sec->section, key, &err);
+
+	if (err)
+		return key_error(sec, key, error, "%s must be true or false", key);
+	*out = v;
+	return 0;
+}
+
+static int key_count(const Section *sec, const char *key, unsigned int *out, GError **error)
+{
+	g_autofree char *v = NULL;
+	char *end = NULL;
+	guint64 n;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	g_strstrip(v);
+	n = g_ascii_isdigit(v[0]) ? g_ascii_strtoull(v, &end, 10) : 0;
+	if (!end || *end || n < 1 || n > 1000000)
+		return key_error(sec, key, error, "%s must be a number from 1 to 1000000", key);
+	*out = (unsigned int)n;
+	return 0;
+}
+
+static int key_ifname(const Section *sec, const char *key, char **out, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *v = NULL;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	g_strstrip(v);
+	if (ifname_validate(v, key, &err) < 0)
+		return key_error(sec, key, error, "%s", err->message);
+	*out = g_steal_pointer(&v);
+	return 0;
+}
+
+static int key_vid(const Section *sec, const char *key, unsigned int *out, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *v = NULL;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	if (vlan_parse_vid(g_strstrip(v), out, &err) < 0)
+		return key_error(sec, key, error, "%s", err->message);
+	return 0;
+}
+
+static int key_vlans(const Section *sec, const char *key, VlanSet *out, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *v = NULL;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	if (vlan_set_parse(out, v, &err) < 0)
+		return key_error(sec, key, error, "%s", err->message);
+	return 0;
+}
+
+static gboolean is_rule_key(const char *key)
+{
+	return !strcmp(key, "allow-users") || !strcmp(key, "allow-groups") ||
+	       !strcmp(key, "deny-users") || !strcmp(key, "deny-groups");
+}
+
+static int key_quota(const Section *sec, const char *key, PolicyQuota *q, GError **error)
+{
+	if (!strcmp(key, "max-ports-per-user"))
+		return key_count(sec, key, &q->per_user, error);
+	if (!strcmp(key, "max-ports-per-group"))
+		return key_count(sec, key, &q->per_group, error);
+	return key_count(sec, key, &q->total, error);
+}
+
+static gboolean is_quota_key(const char *key)
+{
+	return !strcmp(key, "max-ports-per-user") || !strcmp(key, "max-ports-per-group") ||
+	       !strcmp(key, "max-ports");
+}
+
+/* allow-users & co. of one section become one rule per key. */
+static int parse_subjects(Policy *policy, const Section *sec, const char *target,
+			  gboolean network, const VlanSet *vlans, const char *key,
 			  GError **error)
 {
 	gboolean deny = g_str_has_prefix(key, "deny-");
 	gboolean group = g_str_has_suffix(key, "-groups");
-	g_autofree char *origin = g_strdup_printf("%s:%d", ix->path,
-						  index_line(ix, section, key));
-	g_autoptr(GError) err = NULL;
-	g_autofree char *value = g_key_file_get_string(kf, section, key, &err);
+	g_autofree char *origin = key_origin(sec, key);
+	g_autofree char *value = NULL;
 	g_auto(GStrv) items = NULL;
 	PolicyRule *rule;
 	char **it;
 
-	/* A value GKeyFile cannot unescape must not be read as a shorter list
-	 * (glib 2.74 returns a truncated string *and* sets the error). */
-	if (err || !value) {
-		g_set_error(error, TG_ERROR, EINVAL, "%s: invalid value for '%s'", origin, key);
+	if (key_string(sec, key, &value, error) < 0)
 		return -EINVAL;
-	}
 	items = g_strsplit_set(value, ";,", -1);
-	rule = policy_add_rule(policy, deny ? POLICY_DENY : POLICY_ALLOW, bridge, origin);
-
+	rule = policy_add_rule(policy, deny ? POLICY_DENY : POLICY_ALLOW, target, network, origin);
+	if (!deny && vlans)
+		rule->vlans = g_memdup2(vlans, sizeof(*vlans));
 	for (it = items; *it; it++) {
 		char *name = g_strstrip(*it);
 		g_autofree char *q = tg_quote(name);
@@ -221,7 +361,7 @@ static int parse_subjects(Policy *policy, const PolicyEnv *env, Index *ix, GKeyF
 			rule->everyone = TRUE;
 			continue;
 		}
-		r = resolve_id(env, group, name, &id);
+		r = resolve_id(sec->env, group, name, &id);
 		if (r == -EINVAL) {
 			g_set_error(error, TG_ERROR, EINVAL, "%s: '%s' is not a valid %s id",
 				    origin, q, group ? "group" : "user");
@@ -247,78 +387,241 @@ static int parse_subjects(Policy *policy, const PolicyEnv *env, Index *ix, GKeyF
 	return 0;
 }
 
-static int parse_bridge_section(Policy *policy, const PolicyEnv *env, Index *ix,
-				GKeyFile *kf, const char *section, const char *bridge,
+static int unknown_key(const Section *sec, const char *key, const char *known, GError **error)
+{
+	g_autofree char *q = tg_quote(key);
+	g_autofree char *qs = tg_quote(sec->section);
+
+	return key_error(sec, key, error, "unknown key '%s' in [%s] (known: %s)", q, qs, known);
+}
+
+static int parse_rules(Policy *policy, const Section *sec, char **keys, const char *target,
+		       gboolean network, const VlanSet *vlans, GError **error)
+{
+	for (char **k = keys; k && *k; k++)
+		if (is_rule_key(*k) &&
+		    parse_subjects(policy, sec, target, network, vlans, *k, error) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+#define BRIDGE_KEYS "allow-users, allow-groups, deny-users, deny-groups, allow-vlans, " \
+		    "managed, keep-default-vlan, max-ports-per-user, max-ports-per-group, max-ports"
+
+static int parse_bridge_section(Policy *policy, const Section *sec, const char *bridge,
 				GError **error)
 {
-	static const char *const known[] = { "allow-users", "allow-groups", "deny-users",
-					     "deny-groups", NULL };
-	g_auto(GStrv) keys = g_key_file_get_keys(kf, section, NULL, NULL);
-	char **k;
-	int r;
+	g_auto(GStrv) keys = g_key_file_get_keys(sec->kf, sec->section, NULL, NULL);
+	PolicyBridge *b = g_new0(PolicyBridge, 1);
+	g_autofree VlanSet *vlans = NULL;
+	int r = 0;
 
-	for (k = keys; k && *k; k++) {
-		if (!g_strv_contains(known, *k)) {
-			g_autofree char *q = tg_quote(*k);
-
-			g_set_error(error, TG_ERROR, EINVAL,
-				    "%s:%d: unknown key '%s' in [%s] (known: allow-users, "
-				    "allow-groups, deny-users, deny-groups)",
-				    ix->path, index_line(ix, section, *k), q, section);
-			return -EINVAL;
+	b->name = g_strdup(bridge ? bridge : "*");
+	b->origin = g_strdup_printf("%s:%d", sec->ix->path, index_line(sec->ix, sec->section, NULL));
+	g_ptr_array_add(policy->bridges, b);
+	for (char **k = keys; k && *k && r == 0; k++) {
+		if (is_rule_key(*k))
+			continue;
+		if (!strcmp(*k, "allow-vlans")) {
+			vlans = g_new0(VlanSet, 1);
+			r = key_vlans(sec, *k, vlans, error);
+		} else if (!g_strv_contains((const char *const[]){ "managed", "keep-default-vlan",
+								"max-ports-per-user",
+								"max-ports-per-group",
+								"max-ports", NULL }, *k)) {
+			r = unknown_key(sec, *k, BRIDGE_KEYS, error);
+		} else if (!bridge) {
+			/* Per-bridge settings on every bridge at once would be a trap. */
+			r = key_error(sec, *k, error, "'%s' is not allowed in [bridge *]", *k);
+		} else if (!strcmp(*k, "managed")) {
+			r = key_bool(sec, *k, &b->managed, error);
+		} else if (!strcmp(*k, "keep-default-vlan")) {
+			r = key_bool(sec, *k, &b->keep_default_vlan, error);
+		} else {
+			r = key_quota(sec, *k, &b->quota, error);
 		}
-		r = parse_subjects(policy, env, ix, kf, section, bridge, *k, error);
-		if (r < 0)
-			return r;
+	}
+	if (r < 0)
+		return r;
+	return parse_rules(policy, sec, keys, bridge, FALSE, vlans, error);
+}
+
+#define NETWORK_KEYS "bridge, uplink, vlan, trunk, native, keep-default-vlan, allow-users, " \
+		     "allow-groups, deny-users, deny-groups, max-ports-per-user, " \
+		     "max-ports-per-group, max-ports"
+
+static int network_check(const Section *sec, PolicyNetwork *n, gboolean has_vlan,
+			 gboolean has_trunk, gboolean has_native, GError **error)
+{
+	const char *name = n->name;
+
+	if (!n->bridge && !n->uplink)
+		return key_error(sec, NULL, error, "network '%s' needs 'bridge =' or 'uplink ='", name);
+	if (has_vlan && has_trunk)
+		return key_error(sec, NULL, error, "network '%s': 'vlan' and 'trunk' exclude each other",
+				 name);
+	if (!has_vlan && !has_trunk)
+		return key_error(sec, NULL, error, "network '%s' needs 'vlan =' or 'trunk ='", name);
+	if (has_native && !has_trunk)
+		return key_error(sec, NULL, error, "network '%s': 'native' needs 'trunk'", name);
+	if (n->uplink && has_trunk)
+		return key_error(sec, NULL, error,
+				 "network '%s': an uplink network carries one VLAN: use 'vlan =', "
+				 "not 'trunk ='", name);
+	if (n->uplink) {
+		/* Sub-interface mode: ports are plain ports of a per-VLAN bridge. */
+		n->uplink_vid = n->vlan.vid;
+		memset(&n->vlan, 0, sizeof(n->vlan));
+		if (!n->bridge) {
+			n->bridge = g_strdup_printf("br%u-%s", n->uplink_vid, n->uplink);
+			if (strlen(n->bridge) >= IFNAMSIZ)
+				return key_error(sec, NULL, error,
+						 "network '%s': the bridge name '%s' would be too long; "
+						 "name it with 'bridge ='", name, n->bridge);
+		}
+		{
+			g_autofree char *sub = g_strdup_printf("%s.%u", n->uplink, n->uplink_vid);
+
+			if (strlen(sub) >= IFNAMSIZ)
+				return key_error(sec, NULL, error,
+						 "network '%s': the sub-interface name '%s' would be "
+						 "too long", name, sub);
+		}
 	}
 	return 0;
 }
 
-static int parse_global_section(Policy *policy, const PolicyEnv *env, Index *ix,
-				GKeyFile *kf, const char *acl_path, GError **error)
+static int parse_network_section(Policy *policy, const Section *sec, const char *name,
+				 GError **error)
 {
-	g_auto(GStrv) keys = g_key_file_get_keys(kf, "global", NULL, NULL);
-	char **k;
+	g_auto(GStrv) keys = g_key_file_get_keys(sec->kf, sec->section, NULL, NULL);
+	PolicyNetwork *n = g_new0(PolicyNetwork, 1);
+	gboolean has_vlan = FALSE, has_trunk = FALSE, has_native = FALSE;
+	int r = 0;
 
-	for (k = keys; k && *k; k++) {
-		int line = index_line(ix, "global", *k);
+	n->name = g_strdup(name);
+	n->origin = g_strdup_printf("%s:%d", sec->ix->path, index_line(sec->ix, sec->section, NULL));
+	g_ptr_array_add(policy->networks, n);
+	for (char **k = keys; k && *k && r == 0; k++) {
+		if (is_rule_key(*k))
+			continue;
+		if (!strcmp(*k, "bridge")) {
+			r = key_ifname(sec, *k, &n->bridge, error);
+		} else if (!strcmp(*k, "uplink")) {
+			r = key_ifname(sec, *k, &n->uplink, error);
+		} else if (!strcmp(*k, "vlan")) {
+			n->vlan.mode = PORT_ACCESS;
+			has_vlan = TRUE;
+			r = key_vid(sec, *k, &n->vlan.vid, error);
+		} else if (!strcmp(*k, "trunk")) {
+			has_trunk = TRUE;
+			r = key_vlans(sec, *k, &n->vlan.trunk, error);
+		} else if (!strcmp(*k, "native")) {
+			has_native = TRUE;
+			r = key_vid(sec, *k, &n->vlan.vid, error);
+		} else if (!strcmp(*k, "keep-default-vlan")) {
+			r = key_bool(sec, *k, &n->vlan.keep_default_vlan, error);
+		} else if (is_quota_key(*k)) {
+			r = key_quota(sec, *k, &n->quota, error);
+		} else {
+			r = unknown_key(sec, *k, NETWORK_KEYS, error);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (has_trunk) {
+		n->vlan.mode = PORT_TRUNK;
+		if (has_native)
+			vlan_set_add(&n->vlan.trunk, n->vlan.vid);
+	}
+	r = network_check(sec, n, has_vlan, has_trunk, has_native, error);
+	if (r < 0)
+		return r;
+	return parse_rules(policy, sec, keys, name, TRUE, NULL, error);
+}
+
+static int parse_global_section(Policy *policy, const Section *sec, const char *acl_path,
+				GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(sec->kf, sec->section, NULL, NULL);
+
+	for (char **k = keys; k && *k; k++) {
 		g_autoptr(GError) err = NULL;
 		g_autofree char *text = NULL;
+		g_autofree char *origin = key_origin(sec, *k);
 		gsize len = 0;
 		gboolean on;
 		int r;
 
-		if (strcmp(*k, "include-qemu-acl")) {
-			g_autofree char *q = tg_quote(*k);
-
-			g_set_error(error, TG_ERROR, EINVAL,
-				    "%s:%d: unknown key '%s' in [global] (known: include-qemu-acl)",
-				    ix->path, line, q);
+		if (strcmp(*k, "include-qemu-acl"))
+			return unknown_key(sec, *k, "include-qemu-acl", error);
+		if (key_bool(sec, *k, &on, error) < 0)
 			return -EINVAL;
-		}
-		on = g_key_file_get_boolean(kf, "global", *k, &err);
-		if (err) {
-			g_set_error(error, TG_ERROR, EINVAL,
-				    "%s:%d: include-qemu-acl must be true or false", ix->path, line);
-			return -EINVAL;
-		}
 		if (!on)
 			continue;
-		r = env->read(acl_path, &text, &len, &err);
+		r = sec->env->read(acl_path, &text, &len, &err);
 		if (r < 0) {
-			g_set_error(error, TG_ERROR, -r, "%s:%d: cannot include the QEMU ACL: %s",
-				    ix->path, line, err ? err->message : g_strerror(-r));
+			g_set_error(error, TG_ERROR, -r, "%s: cannot include the QEMU ACL: %s",
+				    origin, err ? err->message : g_strerror(-r));
 			return r;
 		}
-		r = policy_parse_acl(policy, env, acl_path, text, len, 1, error);
+		r = policy_parse_acl(policy, sec->env, acl_path, text, len, 1, error);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* A section name such as "bridge br0": its kind's argument, checked. */
+static int section_arg(const Section *sec, const char *prefix, gboolean wildcard,
+		       char **arg, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *v = g_strstrip(g_strdup(sec->section + strlen(prefix)));
+	const char *what = wildcard ? "bridge name" : "network name";
+
+	if (wildcard && !strcmp(v, "*")) {
+		*arg = NULL;
+		return 0;
+	}
+	if (ifname_validate(v, what, &err) < 0)
+		return key_error(sec, NULL, error, "%s", err->message);
+	*arg = g_steal_pointer(&v);
+	return 0;
+}
+
+/* Names are unique across [bridge] and [network]: one name, one meaning. */
+static int check_names(Policy *policy, const char *path, GError **error)
+{
+	for (guint i = 0; i < policy->networks->len; i++) {
+		const PolicyNetwork *n = g_ptr_array_index(policy->networks, i);
+		const PolicyBridge *b = policy_find_bridge(policy, n->name);
+
+		if (b) {
+			g_set_error(error, TG_ERROR, EINVAL,
+				    "%s: [network %s] has the name of [bridge %s] at %s",
+				    n->origin, n->name, n->name, b->origin);
+			return -EINVAL;
+		}
+		for (guint j = 0; j < i; j++) {
+			const PolicyNetwork *m = g_ptr_array_index(policy->networks, j);
+
+			if (m->uplink && n->uplink && !strcmp(m->bridge, n->bridge)) {
+				g_set_error(error, TG_ERROR, EINVAL,
+					    "%s: network '%s' uses bridge '%s', which network "
+					    "'%s' already makes", n->origin, n->name, n->bridge,
+					    m->name);
+				return -EINVAL;
+			}
+		}
+	}
+	(void)path;
+	return 0;
+}
+
 /**
- * policy_parse_keyfile() - add the rules of a tapgate policy file
+ * policy_parse_keyfile() - add the rules, bridges and networks of a tapgate
+ * policy file
  * @policy:	policy to extend
  * @env:	file reader (for include-qemu-acl) and user/group lookups
  * @path:	name of the file, for messages
@@ -353,32 +656,29 @@ int policy_parse_keyfile(Policy *policy, const PolicyEnv *env, const char *path,
 	}
 	groups = g_key_file_get_groups(kf, NULL);
 	for (g = groups; *g; g++) {
-		int line = index_line(&ix, *g, NULL);
-		g_autoptr(GError) nerr = NULL;
-		g_autofree char *bridge = NULL;
+		Section sec = { .env = env, .ix = &ix, .kf = kf, .section = *g };
+		g_autofree char *arg = NULL;
 
 		if (!strcmp(*g, "global")) {
-			r = parse_global_section(policy, env, &ix, kf, acl_path, error);
+			r = parse_global_section(policy, &sec, acl_path, error);
 		} else if (g_str_has_prefix(*g, "bridge ")) {
-			bridge = g_strstrip(g_strdup(*g + strlen("bridge ")));
-			if (strcmp(bridge, "*") &&
-			    ifname_validate(bridge, "bridge name", &nerr) < 0) {
-				g_set_error(error, TG_ERROR, EINVAL, "%s:%d: %s", path, line,
-					    nerr->message);
-				return -EINVAL;
-			}
-			r = parse_bridge_section(policy, env, &ix, kf, *g,
-						 strcmp(bridge, "*") ? bridge : NULL, error);
+			r = section_arg(&sec, "bridge ", TRUE, &arg, error);
+			if (r == 0)
+				r = parse_bridge_section(policy, &sec, arg, error);
+		} else if (g_str_has_prefix(*g, "network ")) {
+			r = section_arg(&sec, "network ", FALSE, &arg, error);
+			if (r == 0)
+				r = parse_network_section(policy, &sec, arg, error);
 		} else {
 			g_autofree char *q = tg_quote(*g);
 
 			g_set_error(error, TG_ERROR, EINVAL,
-				    "%s:%d: unknown section [%s] (known: [global], [bridge NAME])",
-				    path, line, q);
+				    "%s:%d: unknown section [%s] (known: [global], [bridge NAME], "
+				    "[network NAME])", path, index_line(&ix, *g, NULL), q);
 			return -EINVAL;
 		}
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return check_names(policy, path, error);
 }

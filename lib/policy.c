@@ -1,16 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy model and the one function that decides. */
+#include <string.h>
+
 #include "policy.h"
 
 static void rule_free(gpointer p)
 {
 	PolicyRule *rule = p;
 
-	g_free(rule->bridge);
+	g_free(rule->target);
 	g_array_unref(rule->uids);
 	g_array_unref(rule->gids);
+	g_free(rule->vlans);
 	g_free(rule->origin);
 	g_free(rule);
+}
+
+static void bridge_free(gpointer p)
+{
+	PolicyBridge *b = p;
+
+	g_free(b->name);
+	g_free(b->origin);
+	g_free(b);
+}
+
+static void network_free(gpointer p)
+{
+	PolicyNetwork *n = p;
+
+	g_free(n->name);
+	g_free(n->bridge);
+	g_free(n->uplink);
+	g_free(n->origin);
+	g_free(n);
 }
 
 /** policy_new() - an empty policy, which denies everything */
@@ -19,17 +42,21 @@ Policy *policy_new(void)
 	Policy *policy = g_new0(Policy, 1);
 
 	policy->rules = g_ptr_array_new_with_free_func(rule_free);
+	policy->bridges = g_ptr_array_new_with_free_func(bridge_free);
+	policy->networks = g_ptr_array_new_with_free_func(network_free);
 	policy->warnings = g_ptr_array_new_with_free_func(g_free);
 	policy->sources = g_ptr_array_new_with_free_func(g_free);
 	return policy;
 }
 
-/** policy_free() - free a policy and all its rules; NULL is fine */
+/** policy_free() - free a policy and all it holds; NULL is fine */
 void policy_free(Policy *policy)
 {
 	if (!policy)
 		return;
 	g_ptr_array_unref(policy->rules);
+	g_ptr_array_unref(policy->bridges);
+	g_ptr_array_unref(policy->networks);
 	g_ptr_array_unref(policy->warnings);
 	g_ptr_array_unref(policy->sources);
 	g_free(policy);
@@ -39,23 +66,49 @@ void policy_free(Policy *policy)
  * policy_add_rule() - append a rule that matches nobody yet
  * @policy:	policy to extend
  * @effect:	allow or deny
- * @bridge:	bridge name, NULL for every bridge
+ * @target:	bridge or network name, NULL for every bridge
+ * @network:	@target names a network
  * @origin:	"FILE:LINE" of the statement
  *
- * Return: the rule, owned by @policy; set everyone/uids/gids on it
+ * Return: the rule, owned by @policy; set everyone/uids/gids/vlans on it
  */
-PolicyRule *policy_add_rule(Policy *policy, PolicyEffect effect, const char *bridge,
-			    const char *origin)
+PolicyRule *policy_add_rule(Policy *policy, PolicyEffect effect, const char *target,
+			    gboolean network, const char *origin)
 {
 	PolicyRule *rule = g_new0(PolicyRule, 1);
 
 	rule->effect = effect;
-	rule->bridge = g_strdup(bridge);
+	rule->target = g_strdup(target);
+	rule->network = network;
 	rule->uids = g_array_new(FALSE, FALSE, sizeof(uid_t));
 	rule->gids = g_array_new(FALSE, FALSE, sizeof(gid_t));
 	rule->origin = g_strdup(origin);
 	g_ptr_array_add(policy->rules, rule);
 	return rule;
+}
+
+/** policy_find_network() - the [network NAME] section, or NULL */
+const PolicyNetwork *policy_find_network(const Policy *policy, const char *name)
+{
+	for (guint i = 0; policy && i < policy->networks->len; i++) {
+		const PolicyNetwork *n = g_ptr_array_index(policy->networks, i);
+
+		if (!strcmp(n->name, name))
+			return n;
+	}
+	return NULL;
+}
+
+/** policy_find_bridge() - the [bridge NAME] section, or NULL */
+const PolicyBridge *policy_find_bridge(const Policy *policy, const char *name)
+{
+	for (guint i = 0; policy && i < policy->bridges->len; i++) {
+		const PolicyBridge *b = g_ptr_array_index(policy->bridges, i);
+
+		if (!strcmp(b->name, name))
+			return b;
+	}
+	return NULL;
 }
 
 static gboolean rule_matches_caller(const PolicyRule *rule, const PolicyCaller *caller)
@@ -80,52 +133,147 @@ static gboolean rule_matches_caller(const PolicyRule *rule, const PolicyCaller *
 	return FALSE;
 }
 
+/*
+ * Which rules speak about a request. For a bridge: its own rules and those
+ * for every bridge. For a network: its own rules; and deny rules for its
+ * bridge or every bridge, so a deny on a bridge also covers networks on it.
+ */
+static gboolean rule_applies(const PolicyRule *rule, const char *name, const PolicyNetwork *net)
+{
+	if (!net)
+		return !rule->network && (!rule->target || !strcmp(rule->target, name));
+	if (rule->network)
+		return !strcmp(rule->target, name);
+	return rule->effect == POLICY_DENY &&
+	       (!rule->target || !strcmp(rule->target, net->bridge));
+}
+
+static void target_fill(PolicyTarget *t, const Policy *policy, const PolicyRequest *request,
+			const PolicyNetwork *net)
+{
+	const PolicyBridge *b;
+
+	t->name = g_strdup(request->name);
+	t->network = net != NULL;
+	if (net) {
+		t->bridge = g_strdup(net->bridge);
+		t->uplink = g_strdup(net->uplink);
+		t->uplink_vid = net->uplink_vid;
+		t->vlan = net->vlan;
+		t->quota = net->quota;
+		t->quota_key = g_strdup_printf("network %s", net->name);
+	} else {
+		t->bridge = g_strdup(request->name);
+		t->quota_key = g_strdup_printf("bridge %s", request->name);
+		if (request->vlan) {
+			t->vlan.mode = PORT_ACCESS;
+			t->vlan.vid = request->vlan;
+		}
+	}
+	b = policy_find_bridge(policy, t->bridge);
+	if (b) {
+		t->managed = b->managed;
+		if (!net) {
+			t->vlan.keep_default_vlan = b->keep_default_vlan;
+			t->quota = b->quota;
+		}
+	}
+}
+
 /**
- * policy_decide() - may this caller have a port on the requested bridge?
- * @policy:	the loaded policy
+ * policy_decide() - may this caller have a port on the requested bridge or
+ * network, and what exactly is to be done?
+ * @policy:	the loaded policy, or NULL (denies everything)
  * @caller:	real uid, gid and supplementary groups of the caller
  * @request:	what was asked for
  *
  * Pure: no I/O, no globals, the same answer for the same input. Deny rules
  * win over allow rules whatever their order (as in qemu-bridge-helper), and
- * anything not allowed is denied. The decision is made here and only here.
+ * anything not allowed is denied. The decision is made here and only here;
+ * an allowed decision also says what the port must look like.
  *
  * Return: the decision; clear it with policy_decision_clear()
  */
 PolicyDecision policy_decide(const Policy *policy, const PolicyCaller *caller,
 			     const PolicyRequest *request)
 {
+	const PolicyNetwork *net = policy_find_network(policy, request->name);
+	const char *what = net ? "network" : "bridge";
 	PolicyDecision d = { .allowed = FALSE, .reason = NULL };
 	const PolicyRule *allow = NULL;
+	gboolean vlan_refused = FALSE;
 	guint i;
 
+	if (net && request->vlan) {
+		d.reason = g_strdup_printf("network '%s' sets its own VLANs; '--vlan' cannot "
+					   "be used with it", request->name);
+		return d;
+	}
 	for (i = 0; policy && i < policy->rules->len; i++) {
 		const PolicyRule *rule = g_ptr_array_index(policy->rules, i);
 
-		if (rule->bridge && g_strcmp0(rule->bridge, request->bridge))
-			continue;
-		if (!rule_matches_caller(rule, caller))
+		if (!rule_applies(rule, request->name, net) || !rule_matches_caller(rule, caller))
 			continue;
 		if (rule->effect == POLICY_DENY) {
 			d.reason = g_strdup_printf("denied by the rule at %s", rule->origin);
 			return d;
 		}
+		if (request->vlan && !(rule->vlans && vlan_set_has(rule->vlans, request->vlan))) {
+			vlan_refused = TRUE;
+			continue;
+		}
 		if (!allow)
 			allow = rule;
 	}
-	if (allow) {
-		d.allowed = TRUE;
-		d.reason = g_strdup_printf("allowed by the rule at %s", allow->origin);
-	} else {
-		d.reason = g_strdup_printf("no rule allows uid %u on bridge '%s'",
-					   (unsigned)caller->uid, request->bridge);
+	if (!allow) {
+		if (vlan_refused)
+			d.reason = g_strdup_printf("no rule allows uid %u on bridge '%s' with "
+						   "VLAN %u", (unsigned)caller->uid,
+						   request->name, request->vlan);
+		else
+			d.reason = g_strdup_printf("no rule allows uid %u on %s '%s'",
+						   (unsigned)caller->uid, what, request->name);
+		return d;
 	}
+	d.allowed = TRUE;
+	d.reason = g_strdup_printf("allowed by the rule at %s", allow->origin);
+	target_fill(&d.target, policy, request, net);
 	return d;
+}
+
+/**
+ * port_vlan_describe() - a port's VLANs in words, for logs and 'tapgate explain'
+ * @vlan:	the configuration
+ *
+ * Return: newly allocated "none", "access 100", "trunk 100;200-210 native 100"...
+ */
+char *port_vlan_describe(const PortVlan *vlan)
+{
+	g_autofree char *set = NULL;
+
+	switch (vlan->mode) {
+	case PORT_ACCESS:
+		return g_strdup_printf("access %u", vlan->vid);
+	case PORT_TRUNK:
+		set = vlan_set_format(&vlan->trunk);
+		if (vlan->vid)
+			return g_strdup_printf("trunk %s native %u", set, vlan->vid);
+		return g_strdup_printf("trunk %s", set);
+	default:
+		return g_strdup("none");
+	}
 }
 
 /** policy_decision_clear() - free what a decision holds */
 void policy_decision_clear(PolicyDecision *decision)
 {
+	PolicyTarget *t = &decision->target;
+
 	g_clear_pointer(&decision->reason, g_free);
+	g_clear_pointer(&t->name, g_free);
+	g_clear_pointer(&t->bridge, g_free);
+	g_clear_pointer(&t->uplink, g_free);
+	g_clear_pointer(&t->quota_key, g_free);
+	memset(t, 0, sizeof(*t));
 	decision->allowed = FALSE;
 }

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 #include <glib.h>
 
+#include "vlan.h"
+
 typedef enum {
 	POLICY_ALLOW,
 	POLICY_DENY,
@@ -12,16 +14,61 @@ typedef enum {
 
 /* One "allow"/"deny" statement, from either file format. */
 typedef struct {
-	char *bridge;		/* NULL: every bridge */
+	char *target;		/* bridge or network name; NULL: every bridge */
+	gboolean network;	/* @target names a [network] */
 	PolicyEffect effect;
 	gboolean everyone;	/* matches every caller; else uids/gids */
 	GArray *uids;		/* uid_t */
 	GArray *gids;		/* gid_t */
+	VlanSet *vlans;		/* allow rules of [bridge]: VIDs one may ask for */
 	char *origin;		/* "FILE:LINE", for reasons and 'tapgate check' */
 } PolicyRule;
 
+/* Limits on ports held at once through tapgate; 0: no limit. */
+typedef struct {
+	unsigned int per_user;
+	unsigned int per_group;	/* all ports of callers with this real gid */
+	unsigned int total;
+} PolicyQuota;
+
+typedef enum {
+	PORT_PLAIN,		/* no VLAN configuration */
+	PORT_ACCESS,		/* one VID, pvid untagged */
+	PORT_TRUNK,		/* tagged VIDs, optionally a native (untagged) one */
+} PortMode;
+
+/* The VLAN configuration of one guest port on a vlan-filtering bridge. */
+typedef struct {
+	PortMode mode;
+	unsigned int vid;	/* ACCESS: the VID; TRUNK: the native VID, or 0 */
+	VlanSet trunk;		/* TRUNK: every VID on the port, native included */
+	gboolean keep_default_vlan;	/* leave the bridge's default_pvid on it */
+} PortVlan;
+
+/* Settings of a [bridge NAME] section. */
+typedef struct {
+	char *name;
+	gboolean managed;	/* tapgate may switch vlan_filtering on */
+	gboolean keep_default_vlan;
+	PolicyQuota quota;
+	char *origin;
+} PolicyBridge;
+
+/* A [network NAME] section: what "--br=NAME" means when NAME is a network. */
+typedef struct {
+	char *name;
+	char *bridge;		/* the bridge ports go on (made in sub-interface mode) */
+	char *uplink;		/* sub-interface mode: the uplink; else NULL */
+	unsigned int uplink_vid;	/* sub-interface mode: the VLAN on the uplink */
+	PortVlan vlan;		/* bridge mode: the ports' VLANs */
+	PolicyQuota quota;
+	char *origin;
+} PolicyNetwork;
+
 typedef struct {
 	GPtrArray *rules;	/* PolicyRule * */
+	GPtrArray *bridges;	/* PolicyBridge * */
+	GPtrArray *networks;	/* PolicyNetwork * */
 	GPtrArray *warnings;	/* char *, "FILE:LINE: text" */
 	GPtrArray *sources;	/* char *, every file read, in order */
 } Policy;
@@ -35,12 +82,27 @@ typedef struct {
 } PolicyCaller;
 
 typedef struct {
-	const char *bridge;
+	const char *name;	/* --br: a bridge or a network */
+	unsigned int vlan;	/* --vlan, or 0 */
 } PolicyRequest;
+
+/* Everything the helper must do for an allowed request, decided up front. */
+typedef struct {
+	char *name;		/* what was asked for */
+	gboolean network;	/* @name is a network */
+	char *bridge;		/* the bridge to attach to */
+	char *uplink;		/* sub-interface mode: create uplink.VID and @bridge */
+	unsigned int uplink_vid;
+	PortVlan vlan;
+	gboolean managed;	/* may switch vlan_filtering on @bridge */
+	PolicyQuota quota;
+	char *quota_key;	/* "bridge br0" or "network lan100" */
+} PolicyTarget;
 
 typedef struct {
 	gboolean allowed;
 	char *reason;		/* always set; for logs and 'tapgate explain' */
+	PolicyTarget target;	/* set when allowed */
 } PolicyDecision;
 
 /* What the parsers need from the outside world; tests and fuzzers fake it. */
@@ -61,9 +123,12 @@ Policy *policy_new(void);
 void policy_free(Policy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Policy, policy_free)
 
-PolicyRule *policy_add_rule(Policy *policy, PolicyEffect effect, const char *bridge,
-			    const char *origin);
+PolicyRule *policy_add_rule(Policy *policy, PolicyEffect effect, const char *target,
+			    gboolean network, const char *origin);
+const PolicyNetwork *policy_find_network(const Policy *policy, const char *name);
+const PolicyBridge *policy_find_bridge(const Policy *policy, const char *name);
 
+char *port_vlan_describe(const PortVlan *vlan);
 PolicyDecision policy_decide(const Policy *policy, const PolicyCaller *caller,
 			     const PolicyRequest *request);
 void policy_decision_clear(PolicyDecision *decision);

@@ -186,7 +186,7 @@ typedef struct {
 #define BR0 { "--use-vnet", "--br=br0", "--fd=@FD@" }
 static const ErrCase err_cases[] = {
 	{ "not-allowed", BR0, TRUE, "allow br1\n", NULL, DENIED,
-	  "denied uid=4242 bridge=br0: no rule allows uid 4242 on bridge 'br0'" },
+	  "denied uid=4242 bridge=br0 vlan=0: no rule allows uid 4242 on bridge 'br0'" },
 	{ "deny-beats-allow", BR0, TRUE, "deny all\nallow br0\n", NULL, DENIED,
 	  "denied by the rule at /etc/qemu/bridge.conf:1" },
 	{ "include-missing", BR0, TRUE, "allow br0\ninclude /etc/qemu/nope.conf\n", NULL, DENIED,
@@ -201,10 +201,10 @@ static const ErrCase err_cases[] = {
 	{ "root-sees-reason", BR0, FALSE, "allow br1\n", NULL,
 	  "tapgate-helper: access denied by policy: no rule allows uid 0 on bridge 'br0'", NULL },
 	{ "name-16-chars", { "--br=abcdefghijklmnop", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
-	  "tapgate-helper: bridge name 'abcdefghijklmnop' is too long (at most 15 characters) "
+	  "tapgate-helper: bridge or network name 'abcdefghijklmnop' is too long (at most 15 characters) "
 	  "(try '--help')", NULL },
 	{ "name-slash", { "--br=br/0", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
-	  "tapgate-helper: bridge name 'br/0' may contain only letters, digits, '_', '-' and '.' "
+	  "tapgate-helper: bridge or network name 'br/0' may contain only letters, digits, '_', '-' and '.' "
 	  "(try '--help')", NULL },
 	{ "missing-br", { "--use-vnet", "--fd=@FD@" }, TRUE, "allow all\n", NULL,
 	  "tapgate-helper: missing '--br=BRIDGE' (try '--help')", NULL },
@@ -338,7 +338,7 @@ static void test_help_version(void)
 
 	helper_run(helper, help, NULL, &h);
 	g_assert_cmpint(h.status, ==, 0);
-	g_assert_true(g_str_has_prefix(h.out, "Usage: tapgate-helper [--use-vnet] --br=BRIDGE --fd=N\n"));
+	g_assert_true(g_str_has_prefix(h.out, "Usage: tapgate-helper [--use-vnet] [--vlan=ID] --br=BRIDGE|NETWORK --fd=N\n"));
 	g_assert_cmpstr(h.err, ==, "");
 	helper_run(helper, version, NULL, &v);
 	g_assert_cmpint(v.status, ==, 0);

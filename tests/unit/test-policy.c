@@ -124,7 +124,7 @@ static void test_decide(gconstpointer data)
 	g_autoptr(Policy) policy = load_ok(c->conf, c->acl, c->extra_path, c->extra);
 	PolicyCaller caller = { .uid = c->caller.uid, .gid = c->caller.gid,
 				.groups = c->caller.groups, .n_groups = c->caller.n_groups };
-	PolicyRequest request = { .bridge = c->bridge };
+	PolicyRequest request = { .name = c->bridge };
 	PolicyDecision d = policy_decide(policy, &caller, &request);
 	PolicyDecision again = policy_decide(policy, &caller, &request);
 
@@ -173,10 +173,11 @@ static const ErrorCase error_cases[] = {
 	{ "conf/key-twice", "[bridge br0]\nallow-users = alice\nallow-users = bob\n", NULL, NULL,
 	  NULL, CONF ":3: 'allow-users' already set at line 2" },
 	{ "conf/unknown-section", "\n[bridges br0]\n", NULL, NULL, NULL,
-	  CONF ":2: unknown section [bridges br0] (known: [global], [bridge NAME])" },
+	  CONF ":2: unknown section [bridges br0] (known: [global], [bridge NAME], [network NAME])" },
 	{ "conf/unknown-key", "[bridge br0]\nallow-user = alice\n", NULL, NULL, NULL,
 	  CONF ":2: unknown key 'allow-user' in [bridge br0] (known: allow-users, allow-groups, "
-	  "deny-users, deny-groups)" },
+	  "deny-users, deny-groups, allow-vlans, managed, keep-default-vlan, max-ports-per-user, "
+	  "max-ports-per-group, max-ports)" },
 	{ "conf/unknown-deny-user", "[bridge br0]\ndeny-users = ghost\n", NULL, NULL, NULL,
 	  CONF ":2: unknown user 'ghost' in 'deny-users'" },
 	{ "conf/unknown-deny-group", "[bridge br0]\ndeny-groups = kvm;ghosts\n", NULL, NULL, NULL,
@@ -243,7 +244,7 @@ static void test_warnings(void)
 static void test_null_policy(void)
 {
 	PolicyCaller caller = { .uid = 0 };
-	PolicyRequest request = { .bridge = "br0" };
+	PolicyRequest request = { .name = "br0" };
 	PolicyDecision d = policy_decide(NULL, &caller, &request);
 
 	g_assert_false(d.allowed);

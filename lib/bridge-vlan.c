@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * VLANs on the ports of a vlan-filtering bridge. libnl 3.7 has no helpers
+ * for these, so the messages are built as iproute2's bridge/vlan.c builds
+ * them: RTM_SETLINK/RTM_DELLINK of family AF_BRIDGE carrying
+ * IFLA_AF_SPEC { IFLA_BRIDGE_VLAN_INFO... }, and RTM_GETVLAN dumps to read
+ * back one port.
+ */
+#include <string.h>
+#include <linux/if_bridge.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "bridge-vlan.h"
+#include "netlink.h"
+
+/**
+ * bridge_vlan_expected() - the state a port must end up in
+ * @want:	what the policy asked for
+ * @default_pvid: the bridge's default_pvid, which the kernel gives every new
+ *		port (0: none)
+ * @state:	filled in
+ */
+void bridge_vlan_expected(const PortVlan *want, unsigned int default_pvid,
+			  PortVlanState *state)
+{
+	memset(state, 0, sizeof(*state));
+	if (want->mode == PORT_ACCESS) {
+		vlan_set_add(&state->vids, want->vid);
+		vlan_set_add(&state->untagged, want->vid);
+		state->pvid = want->vid;
+	} else if (want->mode == PORT_TRUNK) {
+		state->vids = want->trunk;
+		if (want->vid) {
+			vlan_set_add(&state->untagged, want->vid);
+			state->pvid = want->vid;
+		}
+	}
+	/* The default VLAN stays only when asked for; the most common VLAN leak
+	 * is a guest port that silently stays in VLAN 1. */
+	if (default_pvid && want->keep_default_vlan && !vlan_set_has(&state->vids, default_pvid)) {
+		vlan_set_add(&state->vids, default_pvid);
+		vlan_set_add(&state->untagged, default_pvid);
+		if (!state->pvid)
+			state->pvid = default_pvid;
+	}
+}
+
+static int put_vlan_info(NlMsg *msg, unsigned int vid, unsigned int flags)
+{
+	struct bridge_vlan_info info = { .flags = (uint16_t)flags, .vid = (uint16_t)vid };
+
+	return nla_put(msg, IFLA_BRIDGE_VLAN_INFO, sizeof(info), &info);
+}
+
+/* One AF_BRIDGE link message for @ifindex with an IFLA_AF_SPEC nest open. */
+static NlMsg *port_msg(int type, int ifindex, struct nlattr **spec)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
+	NlMsg *msg = nlmsg_alloc_simple(type, 0);
+
+	if (msg && (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+		    !(*spec = nla_nest_start(msg, IFLA_AF_SPEC))))
+		g_clear_pointer(&msg, nlmsg_free);
+	return msg;
+}
+
+/* Tagged VIDs as ranges (RANGE_BEGIN/RANGE_END pairs), untagged ones alone. */
+static int put_vids(NlMsg *msg, const PortVlanState *st)
+{
+	unsigned int v = VLAN_VID_MIN, end;
+
+	while (v <= VLAN_VID_MAX) {
+		if (!vlan_set_has(&st->vids, v)) {
+			v++;
+			continue;
+		}
+		if (vlan_set_has(&st->untagged, v) || v == st->pvid) {
+			unsigned int flags = (vlan_set_has(&st->untagged, v) ?
+					      BRIDGE_VLAN_INFO_UNTAGGED : 0) |
+					     (v == st->pvid ? BRIDGE_VLAN_INFO_PVID : 0);
+
+			if (put_vlan_info(msg, v, flags) < 0)
+				return -ENOMEM;
+			v++;
+			continue;
+		}
+		for (end = v; end + 1 <= VLAN_VID_MAX && vlan_set_has(&st->vids, end + 1) &&
+			      !vlan_set_has(&st->untagged, end + 1) && end + 1 != st->pvid; end++)
+			;
+		if (end == v ? put_vlan_info(msg, v, 0) < 0
+			     : put_vlan_info(msg, v, BRIDGE_VLAN_INFO_RANGE_BEGIN) < 0 ||
+				       put_vlan_info(msg, end, BRIDGE_VLAN_INFO_RANGE_END) < 0)
+			return -ENOMEM;
+		v = end + 1;
+	}
+	return 0;
+}
+
+/**
+ * bridge_vlan_apply() - give a new port of a vlan-filtering bridge its VLANs
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port, still down
+ * @want:	access VID, or trunk set and native VID
+ * @default_pvid: the bridge's default_pvid, which the kernel already put on
+ *		the port; removed unless @want keeps it
+ *
+ * Then reads the port back and compares: a port whose VLANs are not exactly
+ * what the policy said must never come up.
+ *
+ * Return: 0, -EPROTO if the read-back differs, or the kernel's -errno
+ */
+int bridge_vlan_apply(struct nl_sock *sk, int ifindex, const PortVlan *want,
+		      unsigned int default_pvid)
+{
+	PortVlanState expect, got;
+	struct nlattr *spec;
+	int r;
+
+	bridge_vlan_expected(want, default_pvid, &expect);
+	if (vlan_set_count(&expect.vids)) {
+		/* == bridge vlan add dev TAP vid V pvid untagged (and vid A-B for trunks) */
+		g_autoptr(NlMsg) msg = port_msg(RTM_SETLINK, ifindex, &spec);
+
+		if (!msg || put_vids(msg, &expect) < 0)
+			return -ENOMEM;
+		nla_nest_end(msg, spec);
+		r = tg_nl_transact(sk, msg, NULL, NULL);
+		if (r < 0)
+			return r;
+	}
+	if (default_pvid && !vlan_set_has(&expect.vids, default_pvid)) {
+		/* == bridge vlan del dev TAP vid DEFAULT_PVID */
+		g_autoptr(NlMsg) msg = port_msg(RTM_DELLINK, ifindex, &spec);
+
+		if (!msg || put_vlan_info(msg, default_pvid, 0) < 0)
+			return -ENOMEM;
+		nla_nest_end(msg, spec);
+		r = tg_nl_transact(sk, msg, NULL, NULL);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	r = bridge_vlan_get(sk, ifindex, &got);
+	if (r < 0)
+		return r;
+	if (!vlan_set_equal(&got.vids, &expect.vids) ||
+	    !vlan_set_equal(&got.untagged, &expect.untagged) || got.pvid != expect.pvid)
+		return -EPROTO;
+	return 0;
+}
+
+struct vlan_dump {
+	int ifindex;
+	PortVlanState *state;
+};
+
+static int parse_vlan_entry(struct nlattr *entry, PortVlanState *st)
+{
+	struct nlattr *tb[BRIDGE_VLANDB_ENTRY_MAX + 1];
+	const struct bridge_vlan_info *info;
+	unsigned int v, end;
+
+	if (nla_parse_nested(tb, BRIDGE_VLANDB_ENTRY_MAX, entry, NULL) < 0 ||
+	    !tb[BRIDGE_VLANDB_ENTRY_INFO] ||
+	    nla_len(tb[BRIDGE_VLANDB_ENTRY_INFO]) < (int)sizeof(*info))
+		return -EBADMSG;
+	info = nla_data(tb[BRIDGE_VLANDB_ENTRY_INFO]);
+	end = tb[BRIDGE_VLANDB_ENTRY_RANGE] ? nla_get_u16(tb[BRIDGE_VLANDB_ENTRY_RANGE])
+					     : info->vid;
+	if (info->vid < VLAN_VID_MIN || end > VLAN_VID_MAX || end < info->vid)
+		return -EBADMSG;
+	for (v = info->vid; v <= end; v++) {
+		vlan_set_add(&st->vids, v);
+		if (info->flags & BRIDGE_VLAN_INFO_UNTAGGED)
+			vlan_set_add(&st->untagged, v);
+	}
+	if (info->flags & BRIDGE_VLAN_INFO_PVID)
+		st->pvid = info->vid;
+	return 0;
+}
+
+static int parse_vlan_msg(struct nl_msg *msg, void *data)
+{
+	struct vlan_dump *d = data;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	const struct br_vlan_msg *bvm;
+	struct nlattr *a;
+	int rem, r;
+
+	if (nlh->nlmsg_type != RTM_NEWVLAN || nlmsg_datalen(nlh) < (int)sizeof(*bvm))
+		return 0;
+	bvm = nlmsg_data(nlh);
+	if ((int)bvm->ifindex != d->ifindex)
+		return 0;
+	nla_for_each_attr(a, nlmsg_attrdata(nlh, sizeof(*bvm)), nlmsg_attrlen(nlh, sizeof(*bvm)),
+			  rem) {
+		if (nla_type(a) != BRIDGE_VLANDB_ENTRY)
+			continue;
+		r = parse_vlan_entry(a, d->state);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/**
+ * bridge_vlan_get() - the VLANs of one bridge port
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port
+ * @state:	filled in
+ *
+ * An RTM_GETVLAN dump filtered to this one port: its cost does not grow with
+ * the number of ports on the bridge.
+ *
+ * Return: 0 or -errno
+ */
+int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state)
+{
+	/* == bridge vlan show dev PORT */
+	struct br_vlan_msg bvm = { .family = AF_BRIDGE, .ifindex = (uint32_t)ifindex };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETVLAN, NLM_F_DUMP);
+	struct vlan_dump d = { .ifindex = ifindex, .state = state };
+
+	memset(state, 0, sizeof(*state));
+	if (!msg || nlmsg_append(msg, &bvm, sizeof(bvm), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, parse_vlan_msg, &d);
+}

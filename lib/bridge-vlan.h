@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <glib.h>
+#include <netlink/socket.h>
+
+#include "policy.h"
+#include "vlan.h"
+
+/* The VLANs of one bridge port, as the kernel has them. */
+typedef struct {
+	VlanSet vids;		/* every VID on the port */
+	VlanSet untagged;	/* those that egress untagged */
+	unsigned int pvid;	/* 0: none */
+} PortVlanState;
+
+void bridge_vlan_expected(const PortVlan *want, unsigned int default_pvid,
+			  PortVlanState *state);
+int bridge_vlan_apply(struct nl_sock *sk, int ifindex, const PortVlan *want,
+		      unsigned int default_pvid);
+int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state);

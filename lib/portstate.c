@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Quotas, lxc-user-nic style: a root-owned file under /run/tapgate lists the
+ * ports the helper handed out, one line each:
+ *
+ *	tap=tg1000-1a2b ifindex=12 uid=1000 gid=1000 target=network:lan100
+ *
+ * A lock file is held (flock) from the count until the new port is written,
+ * so concurrent helpers count exactly. Entries whose tap is gone are culled
+ * on every call, so the count heals itself after crashes: a tap dies with
+ * the last fd to it, whoever held it.
+ *
+ * The helper drops privileges between counting and knowing its tap, so all
+ * rewriting (temporary file + rename, never a torn file) happens while it is
+ * root, and the new entry is one append through an fd opened before.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "portstate.h"
+#include "tg-util.h"
+
+#define PORTS "ports"
+#define PORTS_NEW "ports.new"
+#define LOCK "lock"
+#define PORTSTATE_MAX (1024 * 1024)
+
+static gboolean owned_by_root_only(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static int fail(GError **error, int err, const PortState *st, const char *name)
+{
+	g_set_error(error, TG_ERROR, err, "%s/%s: %s", st->dir, name, g_strerror(err));
+	return -err;
+}
+
+/* Open a file of the state directory; it must be root's and not a symlink. */
+static int open_owned(PortState *st, const char *name, int flags, GError **error)
+{
+	tg_autoclose int fd = openat(st->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+	struct stat sb;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode) || !owned_by_root_only(&sb)) {
+		g_set_error(error, TG_ERROR, EPERM,
+			    "state file '%s/%s' is not root's or is writable by others; remove it",
+			    st->dir, name);
+		return -EPERM;
+	}
+	return tg_steal_fd(&fd);
+}
+
+/**
+ * portstate_open() - open and lock the state directory, creating it if needed
+ * @dir:	root's directory (normally /run/tapgate)
+ * @st:		filled in; release with portstate_close()
+ * @error:	set on failure
+ *
+ * Must run while privileged. The directory must be root's and writable by
+ * nobody else, and may not be a symlink.
+ *
+ * Return: 0 or -errno
+ */
+int portstate_open(const char *dir, PortState *st, GError **error)
+{
+	struct stat sb;
+	int r;
+
+	st->dir = dir;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		int err = errno;
+
+		g_set_error(error, TG_ERROR, err, "cannot create '%s': %s", dir, g_strerror(err));
+		return -err;
+	}
+	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dirfd < 0 || fstat(st->dirfd, &sb) < 0) {
+		int err = errno;
+
+		g_set_error(error, TG_ERROR, err, "cannot open '%s': %s", dir, g_strerror(err));
+		return -err;
+	}
+	if (!owned_by_root_only(&sb)) {
+		g_set_error(error, TG_ERROR, EPERM, "'%s' is not root's or is writable by others",
+			    dir);
+		return -EPERM;
+	}
+	r = open_owned(st, LOCK, O_RDWR | O_CREAT, error);
+	if (r < 0)
+		return error && *error ? r : fail(error, -r, st, LOCK);
+	st->lockfd = r;
+	while (flock(st->lockfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return fail(error, errno, st, LOCK);
+	return 0;
+}
+
+static gboolean parse_entry(const char *line, PortEntry *e)
+{
+	char tap[IFNAMSIZ + 1], target[sizeof(e->target) + 1];
+	unsigned int uid, gid;
+	int ifindex, n = 0;
+
+	if (sscanf(line, "tap=%16s ifindex=%d uid=%u gid=%u target=%64s%n", tap, &ifindex, &uid,
+		   &gid, target, &n) != 5 || line[n] != '\0' || strlen(tap) >= IFNAMSIZ ||
+	    strlen(target) >= sizeof(e->target) || ifindex <= 0)
+		return FALSE;
+	memset(e, 0, sizeof(*e));
+	g_strlcpy(e->tap, tap, sizeof(e->tap));
+	g_strlcpy(e->target, target, sizeof(e->target));
+	e->ifindex = ifindex;
+	e->uid = uid;
+	e->gid = gid;
+	return TRUE;
+}
+
+/**
+ * portstate_load() - the entries recorded so far
+ * @st:		from portstate_open()
+ * @entries:	set to a new array of PortEntry
+ * @dropped:	set to the number of lines that did not parse: a corrupt or
+ *		truncated file heals, its bad lines are dropped, not trusted
+ * @error:	set on failure
+ *
+ * Return: 0 or -errno (-EPERM: the file is not root's)
+ */
+int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **error)
+{
+	g_autofree char *buf = NULL;
+	g_auto(GStrv) lines = NULL;
+	tg_autoclose int fd = -1;
+	gsize have = 0;
+	ssize_t n;
+
+	*dropped = 0;
+	*entries = g_array_new(FALSE, FALSE, sizeof(PortEntry));
+	fd = open_owned(st, PORTS, O_RDONLY, error);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return error && *error ? fd : fail(error, -fd, st, PORTS);
+	buf = g_malloc(PORTSTATE_MAX + 1);
+	while (have < PORTSTATE_MAX && (n = read(fd, buf + have, PORTSTATE_MAX - have)) > 0)
+		have += (gsize)n;
+	buf[have] = '\0';
+	lines = g_strsplit(buf, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		PortEntry e;
+
+		if (!**l)
+			continue;
+		if (parse_entry(*l, &e))
+			g_array_append_val(*entries, e);
+		else
+			(*dropped)++;
+	}
+	return 0;
+}
+
+static GString *format_entry(GString *s, const PortEntry *e)
+{
+	g_string_append_printf(s, "tap=%s ifindex=%d uid=%u gid=%u target=%s\n", e->tap,
+			       e->ifindex, (unsigned)e->uid, (unsigned)e->gid, e->target);
+	return s;
+}
+
+/**
+ * portstate_store() - replace the recorded entries, and keep the file open
+ * for portstate_append()
+ * @st:		from portstate_open(), still privileged
+ * @entries:	what to record
+ * @error:	set on failure
+ *
+ * Return: 0 or -errno
+ */
+int portstate_store(PortState *st, const GArray *entries, GError **error)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	tg_autoclose int fd = -1;
+	ssize_t n;
+
+	for (guint i = 0; i < entries->len; i++)
+		format_entry(s, &g_array_index(entries, PortEntry, i));
+	unlinkat(st->dirfd, PORTS_NEW, 0);
+	fd = openat(st->dirfd, PORTS_NEW, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
+	if (fd < 0)
+		return fail(error, errno, st, PORTS_NEW);
+	n = write(fd, s->str, s->len);
+	if (n < 0 || (gsize)n != s->len)
+		return fail(error, n < 0 ? errno : EIO, st, PORTS_NEW);
+	if (renameat(st->dirfd, PORTS_NEW, st->dirfd, PORTS) < 0)
+		return fail(error, errno, st, PORTS);
+	tg_closep(&st->appendfd);
+	st->appendfd = openat(st->dirfd, PORTS, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (st->appendfd < 0)
+		return fail(error, errno, st, PORTS);
+	return 0;
+}
+
+/**
+ * portstate_append() - record one more port with a single write
+ * @st:		after portstate_store(); privileges may be gone by now
+ * @entry:	the new port
+ *
+ * Return: 0 or -errno
+ */
+int portstate_append(PortState *st, const PortEntry *entry)
+{
+	g_autoptr(GString) s = format_entry(g_string_new(NULL), entry);
+	ssize_t n = write(st->appendfd, s->str, s->len);
+
+	if (n < 0)
+		return -errno;
+	return (gsize)n == s->len ? 0 : -EIO;
+}
+
+/** portstate_close() - close everything, which releases the lock */
+void portstate_close(PortState *st)
+{
+	tg_closep(&st->appendfd);
+	tg_closep(&st->lockfd);
+	tg_closep(&st->dirfd);
+}
+
+/**
+ * portstate_cull() - drop the entries of ports that are gone
+ * @entries:	the entries
+ * @alive:	tells whether an entry's port still exists
+ * @data:	passed to @alive
+ *
+ * Return: how many were dropped
+ */
+guint portstate_cull(GArray *entries, PortAliveFunc alive, void *data)
+{
+	guint culled = 0;
+
+	for (guint i = entries->len; i-- > 0;) {
+		if (alive(&g_array_index(entries, PortEntry, i), data))
+			continue;
+		g_array_remove_index(entries, i);
+		culled++;
+	}
+	return culled;
+}
+
+/**
+ * portstate_check() - may one more port be added under the target's quota?
+ * @entries:	the live entries
+ * @target:	the decided target, with its quota and quota key
+ * @uid:	the caller
+ * @gid:	the caller's real gid
+ * @error:	set to a message naming the limit when it is reached
+ *
+ * Return: 0 or -EDQUOT
+ */
+int portstate_check(const GArray *entries, const PolicyTarget *target, uid_t uid, gid_t gid,
+		    GError **error)
+{
+	const PolicyQuota *q = &target->quota;
+	g_autofree char *key = g_strdelimit(g_strdup(target->quota_key), " ", ':');
+	unsigned int by_user = 0, by_group = 0, total = 0;
+	const char *kind = target->network ? "network" : "bridge";
+
+	for (guint i = 0; i < entries->len; i++) {
+		const PortEntry *e = &g_array_index(entries, PortEntry, i);
+
+		if (strcmp(e->target, key))
+			continue;
+		total++;
+		by_user += e->uid == uid;
+		by_group += e->gid == gid;
+	}
+	if (q->per_user && by_user >= q->per_user) {
+		g_set_error(error, TG_ERROR, EDQUOT,
+			    "quota reached: uid %u already has %u port%s on %s '%s' "
+			    "(max-ports-per-user = %u)", (unsigned)uid, by_user,
+			    by_user == 1 ? "" : "s", kind, target->name, q->per_user);
+		return -EDQUOT;
+	}
+	if (q->per_group && by_group >= q->per_group) {
+		g_set_error(error, TG_ERROR, EDQUOT,
+			    "quota reached: group %u already has %u port%s on %s '%s' "
+			    "(max-ports-per-group = %u)", (unsigned)gid, by_group,
+			    by_group == 1 ? "" : "s", kind, target->name, q->per_group);
+		return -EDQUOT;
+	}
+	if (q->total && total >= q->total) {
+		g_set_error(error, TG_ERROR, EDQUOT,
+			    "quota reached: %s '%s' already has %u port%s (max-ports = %u)", kind,
+			    target->name, total, total == 1 ? "" : "s", q->total);
+		return -EDQUOT;
+	}
+	return 0;
+}
+

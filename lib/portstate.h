@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <net/if.h>
+#include <sys/types.h>
+#include <glib.h>
+
+#include "policy.h"
+
+/* One port handed out by the helper, as the quota state file records it. */
+typedef struct {
+	char tap[IFNAMSIZ];
+	int ifindex;
+	uid_t uid;
+	gid_t gid;
+	char target[64];	/* PolicyTarget.quota_key, ' ' written as ':' */
+} PortEntry;
+
+/* Is this port still there? (the tap's name still has this ifindex) */
+typedef gboolean (*PortAliveFunc)(const PortEntry *entry, void *data);
+
+/* The open, locked state directory. */
+typedef struct {
+	const char *dir;	/* for messages */
+	int dirfd;
+	int lockfd;
+	int appendfd;	/* the ports file, for the one line added after privileges drop */
+} PortState;
+
+#define PORTSTATE_INIT { .dirfd = -1, .lockfd = -1, .appendfd = -1 }
+
+int portstate_open(const char *dir, PortState *st, GError **error);
+int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **error);
+int portstate_store(PortState *st, const GArray *entries, GError **error);
+int portstate_append(PortState *st, const PortEntry *entry);
+void portstate_close(PortState *st);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PortState, portstate_close)
+guint portstate_cull(GArray *entries, PortAliveFunc alive, void *data);
+int portstate_check(const GArray *entries, const PolicyTarget *target, uid_t uid, gid_t gid,
+		    GError **error);

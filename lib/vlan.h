@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Sets of 802.1Q VLAN ids, as policy files and bridge ports know them. */
+#pragma once
+#include <stdint.h>
+#include <glib.h>
+
+#define VLAN_VID_MIN 1
+#define VLAN_VID_MAX 4094
+
+/* A set of VIDs 1..4094; bit v stands for VID v. */
+typedef struct {
+	uint64_t bits[4096 / 64];
+} VlanSet;
+
+static inline void vlan_set_add(VlanSet *s, unsigned int vid)
+{
+	s->bits[vid / 64] |= UINT64_C(1) << (vid % 64);
+}
+
+static inline void vlan_set_del(VlanSet *s, unsigned int vid)
+{
+	s->bits[vid / 64] &= ~(UINT64_C(1) << (vid % 64));
+}
+
+static inline gboolean vlan_set_has(const VlanSet *s, unsigned int vid)
+{
+	return vid < 4096 && (s->bits[vid / 64] >> (vid % 64)) & 1;
+}
+
+int vlan_parse_vid(const char *s, unsigned int *vid, GError **error);
+int vlan_set_parse(VlanSet *set, const char *text, GError **error);
+unsigned int vlan_set_count(const VlanSet *s);
+gboolean vlan_set_equal(const VlanSet *a, const VlanSet *b);
+char *vlan_set_format(const VlanSet *s);
