@@ -31,6 +31,7 @@
 #include "bridge-vlan.h"
 #include "policy.h"
 #include "portstate.h"
+#include "log.h"
 #include "privs.h"
 #include "subif.h"
 #include "tap.h"
@@ -54,7 +55,7 @@ static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, PROG ": %s\n", msg);
 	if (log_ctx)
-		syslog(LOG_ERR, "failed %s: %s", log_ctx, msg);
+		log_msg(LOG_ERR, "failed %s: %s", log_ctx, msg);
 	exit(1);
 }
 
@@ -163,7 +164,7 @@ static PolicyDecision decide(const HelperArgs *args, uid_t uid, gid_t gid)
 	caller.n_groups = (size_t)n;
 	if (policy_load(&policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
 			&err) < 0)
-		syslog(LOG_ERR, "policy error, denying everything: %s", err->message);
+		log_msg(LOG_ERR, "policy error, denying everything: %s", err->message);
 	d = policy_decide(policy, &caller, &request);
 	if (!d.allowed && policy && policy->warnings->len) {
 		char *r = g_strdup_printf("%s (%s)", d.reason,
@@ -196,7 +197,7 @@ static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget 
 	    portstate_load(st, &entries, &dropped, &err) < 0)
 		die("quota state: %s", err->message);
 	if (dropped)
-		syslog(LOG_WARNING, "dropped %u unreadable line%s of the quota state", dropped,
+		log_msg(LOG_WARNING, "dropped %u unreadable line%s of the quota state", dropped,
 		       dropped == 1 ? "" : "s");
 	portstate_cull(entries, port_alive, sk);
 	if (portstate_store(st, entries, &err) < 0)
@@ -254,7 +255,7 @@ static void target_vlan_filtering(struct nl_sock *sk, const PolicyTarget *t, Lin
 		die("cannot switch on vlan_filtering on bridge '%s': %s", t->bridge, g_strerror(-r));
 	if (!br->vlan_filtering)
 		die("bridge '%s' did not switch on vlan_filtering", t->bridge);
-	syslog(LOG_NOTICE, "switched on vlan_filtering on bridge %s (default_pvid %u)", t->bridge,
+	log_msg(LOG_NOTICE, "switched on vlan_filtering on bridge %s (default_pvid %u)", t->bridge,
 	       br->default_pvid);
 }
 
@@ -296,13 +297,13 @@ int main(int argc, char **argv)
 	close_stray_fds(args.fd);
 	check_socket(args.fd);
 	qbr = tg_quote(args.bridge);
-	openlog(PROG, LOG_PID, LOG_AUTHPRIV);
+	log_open(PROG);
 
 	/* The decision comes before anything that could tell a caller whether
 	 * a bridge exists. */
 	d = decide(&args, uid, gid);
 	if (!d.allowed) {
-		syslog(LOG_WARNING, "denied uid=%u bridge=%s vlan=%u: %s", (unsigned)uid, qbr,
+		log_msg(LOG_WARNING, "denied uid=%u bridge=%s vlan=%u: %s", (unsigned)uid, qbr,
 		       args.vlan, d.reason);
 		if (uid == 0)
 			die("access denied by policy: %s", d.reason);
@@ -376,7 +377,7 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("cannot send the tap's descriptor over '--fd=%d': %s", args.fd, g_strerror(-r));
 	vdesc = port_vlan_describe(&t->vlan);
-	syslog(LOG_INFO, "allowed %s tap=%s bridge=%s vlan=%s vnet_hdr=%d", ctx, name, t->bridge,
+	log_msg(LOG_INFO, "allowed %s tap=%s bridge=%s vlan=%s vnet_hdr=%d", ctx, name, t->bridge,
 	       vdesc, vnet_on);
 	policy_decision_clear(&d);
 	return 0;

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * Only the capability sets are applied, never the bounding set: we exec
+ * nothing, and without CAP_SETPCAP libcap-ng would try, fail, and report it
+ * through a blocking syslog() call.
+ *
  * The helper's privilege timeline:
  *
  *	exec .. policy decision	 root (setuid) or file capabilities, as given
@@ -36,7 +40,7 @@ int privs_keep_net_admin(uid_t uid, gid_t gid)
 	if (geteuid() != uid || getegid() != gid) {
 		if (capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP) < 0)
 			return -EPERM;
-	} else if (capng_apply(CAPNG_SELECT_BOTH) < 0) {
+	} else if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
 		return -EPERM;
 	}
 	return 0;
@@ -50,5 +54,5 @@ int privs_keep_net_admin(uid_t uid, gid_t gid)
 int privs_drop_all(void)
 {
 	capng_clear(CAPNG_SELECT_BOTH);
-	return capng_apply(CAPNG_SELECT_BOTH) < 0 ? -EPERM : 0;
+	return capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
 }

@@ -153,6 +153,18 @@ char *sandbox_log_drain(void)
 	return g_string_free(s, FALSE);
 }
 
+/** sandbox_log_fill() - fill /dev/log's queue, as a wedged logger would */
+void sandbox_log_fill(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	must(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), "connect /dev/log");
+	while (send(fd, "filler", 6, 0) == 6)
+		;
+	close(fd);
+}
+
 /**
  * sandbox_setuid_copy() - a setuid-root copy of @helper that test users can run
  *

@@ -23,6 +23,7 @@ void sandbox_sh(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void sandbox_write(const char *path, const char *text, mode_t mode, uid_t owner);
 void sandbox_reset_policy(void);
 char *sandbox_log_drain(void);
+void sandbox_log_fill(void);
 char *sandbox_setuid_copy(const char *helper);
 GPtrArray *sandbox_links_of_kind(const char *kind);
 

@@ -12,6 +12,7 @@
 #include <linux/if_tun.h>
 
 #include "config.h"
+#include "frames.h"
 #include "link.h"
 #include "netlink.h"
 #include "sandbox.h"
@@ -64,36 +65,6 @@ static void assert_no_taps(void)
 	g_autoptr(GPtrArray) taps = sandbox_links_of_kind("tun");
 
 	g_assert_cmpuint(taps->len, ==, 0);
-}
-
-/* Write a frame into @from, expect it to come out of @to. */
-static void assert_frame_crosses(int from, gboolean from_vnet, int to)
-{
-	static const char payload[] = "tapgate wiring test";
-	guint8 frame[10 + 14 + sizeof(payload)] = { 0 };
-	guint8 *eth = frame + (from_vnet ? 10 : 0);
-	gsize len = (from_vnet ? 10 : 0) + 14 + sizeof(payload);
-	gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-
-	memset(eth, 0xff, 6);					/* broadcast */
-	memcpy(eth + 6, "\x52\x54\x00\x12\x34\x56", 6);
-	eth[12] = 0x88, eth[13] = 0xb5;				/* local experimental */
-	memcpy(eth + 14, payload, sizeof(payload));
-	g_assert_cmpint(write(from, frame, len), ==, (gssize)len);
-
-	while (g_get_monotonic_time() < deadline) {
-		struct pollfd pfd = { .fd = to, .events = POLLIN };
-		guint8 in[2048];
-		gssize n;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		n = read(to, in, sizeof(in));
-		if (n == (gssize)(14 + sizeof(payload)) && in[12] == 0x88 && in[13] == 0xb5 &&
-		    !memcmp(in + 14, payload, sizeof(payload)))
-			return;
-	}
-	g_assert_not_reached();
 }
 
 typedef struct {
@@ -163,7 +134,9 @@ static void test_ok(gconstpointer data)
 	helper_run(helper, args_plain, NULL, &b);
 	g_assert_cmpint(b.status, ==, 0);
 	g_assert_cmpstr(a.tapname, !=, b.tapname);
-	assert_frame_crosses(a.tapfd, c->use_vnet, b.tapfd);
+	frame_send(a.tapfd, c->use_vnet, (const guint8 *)"\x52\x54\x00\x12\x34\x56", 0,
+		   "tapgate wiring test");
+	g_assert_true(frame_wait(b.tapfd, "tapgate wiring test", 3000, NULL));
 
 	/* The tap lives exactly as long as the descriptor QEMU holds. */
 	helper_run_clear(&a);
@@ -313,6 +286,20 @@ static void test_closed_std_fds(void)
 	g_assert_cmpint(r.tapfd, >=, 0);
 }
 
+/* A wedged logger (its queue full) must not hang VM starts. */
+static void test_wedged_logger(void)
+{
+	const char *args[] = { "--br=br0", "--fd=@FD@", NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+
+	setup_world("allow br0\n", NULL);
+	sandbox_log_fill();
+	helper_run(setuid_helper, args, &as_user, &r);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpint(r.tapfd, >=, 0);
+	g_free(sandbox_log_drain());
+}
+
 /* An unprivileged caller without the setuid bit gets a clear hint. */
 static void test_unprivileged(void)
 {
@@ -374,6 +361,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/helper/closed-std-fds", test_closed_std_fds);
 	g_test_add_func("/helper/unprivileged", test_unprivileged);
+	g_test_add_func("/helper/wedged-logger", test_wedged_logger);
 	g_test_add_func("/helper/help-version", test_help_version);
 	return g_test_run();
 }

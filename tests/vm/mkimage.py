@@ -26,7 +26,7 @@ import tempfile
 
 MODULES = [
     "virtio_pci", "virtio_net", "9pnet_virtio", "9p",
-    "bridge", "8021q", "tun", "veth", "vxlan", "macvtap", "dummy",
+    "bridge", "8021q", "tun", "veth", "vxlan", "macvtap", "dummy", "overlay",
 ]
 BUSYBOX = "/bin/busybox"
 

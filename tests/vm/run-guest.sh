@@ -37,7 +37,11 @@ else
 fi
 chmod 755 "$job"
 printf 'TG_SRC=%q\nTG_BUILD=%q\n' "$TG_SRC" "$TG_BUILD" > "$job/env"
-printf '%q ' "$@" > "$job/cmd"
+# The test's own settings (TAPGATE_*) reach the guest; nothing else does.
+for v in $(compgen -e); do
+	case $v in TAPGATE_*) printf 'export %s=%q\n' "$v" "${!v}" ;; esac
+done > "$job/cmd"
+printf '%q ' "$@" >> "$job/cmd"
 echo >> "$job/cmd"
 # QEMU may run as another user (tests of the setuid helper): let it write rc.
 [ -z "${TG_VM_JOB_OWNER:-}" ] || chown "$TG_VM_JOB_OWNER" "$job"

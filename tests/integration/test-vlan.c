@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * VLANs with real frames: access and trunk ports on a vlan-filtering bridge,
+ * the default VLAN kept off guest ports, and 802.1Q sub-interface bridges.
+ * Needs 8021q and bridge vlan_filtering: tests/vm/kernel-test.sh runs it
+ * natively where the host kernel has them, in the test guest otherwise.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "bridge-vlan.h"
+#include "frames.h"
+#include "link.h"
+#include "netlink.h"
+#include "sandbox.h"
+#include "tg-util.h"
+
+static const char *helper;
+
+static const char policy[] =
+	"[bridge br0]\n"
+	"managed = true\n"
+	"allow-users = *\n"
+	"allow-vlans = 300\n"
+	"\n"
+	"[bridge brx]\n"		/* not managed */
+	"allow-users = *\n"
+	"\n"
+	"[network lan100]\nbridge = br0\nvlan = 100\nallow-users = *\n"
+	"[network lan200]\nbridge = br0\nvlan = 200\nallow-users = *\n"
+	"[network vlan1]\nbridge = br0\nvlan = 1\nallow-users = *\n"
+	"[network trunk]\nbridge = br0\ntrunk = 100;200\nallow-users = *\n"
+	"[network native]\nbridge = br0\ntrunk = 100;200-210\nnative = 100\nallow-users = *\n"
+	"[network kept]\nbridge = br0\nvlan = 100\nkeep-default-vlan = true\nallow-users = *\n"
+	"[network onbrx]\nbridge = brx\nvlan = 100\nallow-users = *\n"
+	"[network sub100]\nuplink = u0\nvlan = 100\nallow-users = *\n"
+	"[network sub200]\nuplink = u0\nvlan = 200\nallow-users = *\n"
+	"[network clash]\nuplink = u0\nvlan = 300\nallow-users = *\n"
+	"[network lost]\nuplink = nope0\nvlan = 100\nallow-users = *\n";
+
+static const guint8 mac_a[6] = { 0x52, 0x54, 0x00, 0, 0, 0xa };
+static const guint8 mac_t[6] = { 0x52, 0x54, 0x00, 0, 0, 0xf };
+
+static void setup_world(void)
+{
+	sandbox_new_netns();
+	sandbox_sh("ip link add br0 type bridge && ip link set br0 up && "
+		   "ip link add brx type bridge && ip link set brx up && "
+		   "ip link add u0 type veth peer name u1 && ip link set u0 up && ip link set u1 up");
+	sandbox_reset_policy();
+	sandbox_write("/etc/tapgate/tapgate.conf", policy, 0644, 0);
+}
+
+/* A port on @name, as root, with no vnet header so frames read back plainly. */
+static void port(const char *name, const char *vlan_arg, HelperRun *run)
+{
+	g_autofree char *br = g_strdup_printf("--br=%s", name);
+	const char *args[] = { br, "--fd=@FD@", vlan_arg, NULL };
+
+	helper_run(helper, args, NULL, run);
+	if (run->status != 0)
+		g_error("helper on '%s' failed: %s", name, run->err);
+}
+
+static void get_link(const char *name, LinkInfo *info)
+{
+	g_autoptr(NlSock) sk = NULL;
+
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(link_get(sk, name, info), ==, 0);
+}
+
+static void test_access_trunk_frames(void)
+{
+	g_auto(HelperRun) a = { .tapfd = -1 }, b = { .tapfd = -1 };
+	g_auto(HelperRun) c = { .tapfd = -1 }, t = { .tapfd = -1 };
+	LinkInfo br;
+	int vlan = 0;
+
+	setup_world();
+	port("lan100", NULL, &a);
+	port("lan100", NULL, &b);
+	port("lan200", NULL, &c);
+	port("trunk", NULL, &t);
+	get_link("br0", &br);
+	g_assert_true(br.vlan_filtering);	/* switched on: the bridge is managed */
+
+	/* Two access ports of VLAN 100 talk; VLAN 200 hears nothing; the trunk
+	 * gets the frame tagged 100. */
+	frame_send(a.tapfd, FALSE, mac_a, 0, "a to vlan 100");
+	g_assert_true(frame_wait(b.tapfd, "a to vlan 100", 3000, &vlan));
+	g_assert_cmpint(vlan, ==, -1);
+	g_assert_true(frame_wait(t.tapfd, "a to vlan 100", 3000, &vlan));
+	g_assert_cmpint(vlan, ==, 100);
+	g_assert_false(frame_wait(c.tapfd, "a to vlan 100", 500, NULL));
+
+	/* From the trunk, tagged 200: only the VLAN 200 port, untagged. */
+	frame_send(t.tapfd, FALSE, mac_t, 200, "trunk to vlan 200");
+	g_assert_true(frame_wait(c.tapfd, "trunk to vlan 200", 3000, &vlan));
+	g_assert_cmpint(vlan, ==, -1);
+	g_assert_false(frame_wait(a.tapfd, "trunk to vlan 200", 500, NULL));
+}
+
+/* VLAN 1 traffic never reaches an access port, nor the other way round. */
+static void test_default_vlan_isolated(void)
+{
+	g_auto(HelperRun) a = { .tapfd = -1 }, v1 = { .tapfd = -1 };
+
+	setup_world();
+	port("lan100", NULL, &a);
+	port("vlan1", NULL, &v1);
+	frame_send(v1.tapfd, FALSE, mac_t, 0, "from vlan 1");
+	g_assert_false(frame_wait(a.tapfd, "from vlan 1", 700, NULL));
+	frame_send(a.tapfd, FALSE, mac_a, 0, "from vlan 100");
+	g_assert_false(frame_wait(v1.tapfd, "from vlan 100", 700, NULL));
+}
+
+typedef struct {
+	const char *name;
+	const char *target;
+	const char *vlan_arg;
+	const char *vids;	/* expected, as vlan_set_format() writes them */
+	const char *untagged;
+	unsigned int pvid;
+} StateCase;
+
+static const StateCase state_cases[] = {
+	{ "access", "lan100", NULL, "100", "100", 100 },
+	{ "trunk", "trunk", NULL, "100;200", "", 0 },
+	{ "trunk-native", "native", NULL, "100;200-210", "100", 100 },
+	{ "keep-default-vlan", "kept", NULL, "1;100", "1;100", 100 },
+	{ "vlan-arg", "br0", "--vlan=300", "300", "300", 300 },
+};
+
+/* What the kernel really has on the port, read back by an RTM_GETVLAN dump. */
+static void test_port_state(gconstpointer data)
+{
+	const StateCase *c = data;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autoptr(NlSock) sk = NULL;
+	g_autofree char *vids = NULL, *untagged = NULL;
+	PortVlanState st;
+	LinkInfo tap;
+
+	setup_world();
+	port(c->target, c->vlan_arg, &r);
+	get_link(r.tapname, &tap);
+	g_assert_true(tap.flags & IFF_UP);
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(bridge_vlan_get(sk, tap.ifindex, &st), ==, 0);
+	vids = vlan_set_format(&st.vids);
+	untagged = vlan_set_format(&st.untagged);
+	g_assert_cmpstr(vids, ==, c->vids);
+	g_assert_cmpstr(untagged, ==, c->untagged);
+	g_assert_cmpuint(st.pvid, ==, c->pvid);
+}
+
+typedef struct {
+	const char *name;
+	const char *target;
+	const char *vlan_arg;
+	const char *setup;
+	const char *expect_err;
+} ErrCase;
+
+static const ErrCase err_cases[] = {
+	{ "not-managed", "onbrx", NULL, NULL,
+	  "tapgate-helper: bridge 'brx' does not filter VLANs (vlan_filtering is off), and the "
+	  "policy does not let tapgate switch it on ('managed = true' in [bridge brx])" },
+	{ "plain-on-filtering-bridge", "br0", NULL, "ip link set br0 type bridge vlan_filtering 1",
+	  "tapgate-helper: bridge 'br0' filters VLANs: ask for a VLAN (a network, or '--vlan=ID'), "
+	  "or set 'keep-default-vlan = true' for it in the policy" },
+	{ "vlan-not-allowed", "br0", "--vlan=301", NULL,
+	  "tapgate-helper: access denied by policy: no rule allows uid 0 on bridge 'br0' with "
+	  "VLAN 301" },
+	{ "vlan-arg-on-network", "lan100", "--vlan=100", NULL,
+	  "tapgate-helper: access denied by policy: network 'lan100' sets its own VLANs; '--vlan' "
+	  "cannot be used with it" },
+	{ "subif-name-taken", "clash", NULL, "ip link add u0.300 type bridge",
+	  "tapgate-helper: network 'clash': 'u0.300' exists but is not VLAN 300 on 'u0'" },
+	{ "uplink-missing", "lost", NULL, NULL,
+	  "tapgate-helper: network 'lost': uplink 'nope0' does not exist" },
+};
+
+static void test_err(gconstpointer data)
+{
+	const ErrCase *c = data;
+	g_autofree char *br = g_strdup_printf("--br=%s", c->target);
+	const char *args[] = { br, "--fd=@FD@", c->vlan_arg, NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autoptr(GPtrArray) taps = NULL;
+
+	setup_world();
+	if (c->setup)
+		sandbox_sh("%s", c->setup);
+	helper_run(helper, args, NULL, &r);
+	g_assert_cmpstr(r.err, ==, c->expect_err);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_cmpint(r.tapfd, ==, -1);
+	taps = sandbox_links_of_kind("tun");
+	g_assert_cmpuint(taps->len, ==, 0);
+}
+
+/* Sub-interface mode: the guest's frames leave the uplink tagged. */
+static void test_subif_tagged_on_uplink(void)
+{
+	g_auto(HelperRun) a = { .tapfd = -1 }, a2 = { .tapfd = -1 }, b = { .tapfd = -1 };
+	tg_autoclose int cap = -1;
+	LinkInfo br100, br100_again, sub100, sub100_again, br200, sub200, tap_a;
+	int vlan = 0;
+
+	setup_world();
+	cap = packet_socket("u1");
+	port("sub100", NULL, &a);
+	get_link("br100-u0", &br100);
+	get_link("u0.100", &sub100);
+	get_link(a.tapname, &tap_a);
+	g_assert_cmpint(sub100.master, ==, br100.ifindex);
+	g_assert_cmpuint(sub100.vlan_id, ==, 100);
+	g_assert_cmpint(tap_a.master, ==, br100.ifindex);
+	g_assert_true(br100.flags & IFF_UP);
+
+	frame_send(a.tapfd, FALSE, mac_a, 0, "guest on sub100");
+	g_assert_true(frame_wait(cap, "guest on sub100", 3000, &vlan));
+	g_assert_cmpint(vlan, ==, 100);
+
+	/* A second port of the same network reuses the bridge and sub-interface. */
+	port("sub100", NULL, &a2);
+	get_link("br100-u0", &br100_again);
+	get_link("u0.100", &sub100_again);
+	g_assert_cmpint(br100_again.ifindex, ==, br100.ifindex);
+	g_assert_cmpint(sub100_again.ifindex, ==, sub100.ifindex);
+
+	/* A second VLAN on the same uplink gets its own, and shares nothing. */
+	port("sub200", NULL, &b);
+	get_link("br200-u0", &br200);
+	get_link("u0.200", &sub200);
+	g_assert_cmpint(br200.ifindex, !=, br100.ifindex);
+	g_assert_cmpint(sub200.master, ==, br200.ifindex);
+	frame_send(b.tapfd, FALSE, mac_t, 0, "guest on sub200");
+	g_assert_true(frame_wait(cap, "guest on sub200", 3000, &vlan));
+	g_assert_cmpint(vlan, ==, 200);
+	g_assert_false(frame_wait(a.tapfd, "guest on sub200", 500, NULL));
+}
+
+int main(int argc, char **argv)
+{
+	guint i;
+
+	g_test_init(&argc, &argv, NULL);
+	helper = g_getenv("TAPGATE_HELPER");
+	if (!helper)
+		g_error("TAPGATE_HELPER must name the built tapgate-helper");
+	sandbox_enter();
+	g_test_add_func("/vlan/access-trunk-frames", test_access_trunk_frames);
+	g_test_add_func("/vlan/default-vlan-isolated", test_default_vlan_isolated);
+	for (i = 0; i < G_N_ELEMENTS(state_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/vlan/port-state/%s", state_cases[i].name);
+
+		g_test_add_data_func(p, &state_cases[i], test_port_state);
+	}
+	for (i = 0; i < G_N_ELEMENTS(err_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/vlan/error/%s", err_cases[i].name);
+
+		g_test_add_data_func(p, &err_cases[i], test_err);
+	}
+	g_test_add_func("/subif/tagged-on-uplink", test_subif_tagged_on_uplink);
+	return g_test_run();
+}
