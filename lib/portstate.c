@@ -83,6 +83,11 @@ int portstate_open(const char *dir, PortState *st, GError **error)
 		return -err;
 	}
 	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dirfd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+		g_set_error(error, TG_ERROR, ENOTDIR,
+			    "'%s' is a symbolic link or not a directory", dir);
+		return -ENOTDIR;
+	}
 	if (st->dirfd < 0 || fstat(st->dirfd, &sb) < 0) {
 		int err = errno;
 

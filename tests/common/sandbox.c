@@ -61,6 +61,8 @@ void sandbox_enter(void)
 	/* Our own /tmp: whatever the test writes vanishes with its namespace. */
 	must(mount("tapgate-test", "/tmp", "tmpfs", 0, "mode=1777"), "tmpfs /tmp");
 	top = g_strdup("/tmp");
+	/* Our own /run: the helper's quota state, ip-netns' files. */
+	must(mount("tapgate-run", "/run", "tmpfs", 0, "mode=0755"), "tmpfs /run");
 	upper = g_build_filename(top, "etc-upper", NULL);
 	work = g_build_filename(top, "etc-work", NULL);
 	must(mkdir(upper, 0755), "mkdir upper");
@@ -217,6 +219,9 @@ static char *read_all(int fd)
 	return g_string_free(s, FALSE);
 }
 
+/* "@FILE@" in a helper's arguments: an fd open on /dev/null, not a socket. */
+#define FILE_FD 1000
+
 static int recv_fd(int sock, gsize *n_bytes, int *n_fds)
 {
 	char buf[16], ctl[CMSG_SPACE(sizeof(int) * 4)];
@@ -247,7 +252,7 @@ static int recv_fd(int sock, gsize *n_bytes, int *n_fds)
  * helper_run() - run a bridge helper the way QEMU does and collect the result
  * @helper:	path of the program
  * @args:	its arguments; "@FD@" becomes the socket's number, "@FILE@" the
- *		number of an fd open on /dev/null
+ *		number of an fd open on /dev/null (1000)
  * @opts:	identity and fd tricks, or NULL for plain root
  * @out:	filled in; clear with helper_run_clear()
  */
@@ -276,16 +281,15 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 		g_autofree char *a = g_strjoinv(fd, parts);
 		g_auto(GStrv) parts2 = g_strsplit(a, "@FILE@", -1);
 
-		g_ptr_array_add(argv, g_strjoinv("40", parts2));
+		g_ptr_array_add(argv, g_strjoinv(G_STRINGIFY(FILE_FD), parts2));
 	}
 	g_ptr_array_add(argv, NULL);
 
 	pid = fork();
 	must(pid, "fork");
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		dup2(devnull, 40);
+		/* Far above any fd a test holds, even with many calls at once. */
+		dup2(open("/dev/null", O_RDWR), FILE_FD);
 		fcntl(sv[1], F_SETFD, 0);
 		if (opts->close_std) {
 			close(0);

@@ -186,7 +186,7 @@ static const ErrCase err_cases[] = {
 	{ "unknown-option", { "--br=br0", "--fd=@FD@", "--vlan-magic" }, TRUE, "allow all\n", NULL,
 	  "tapgate-helper: unknown argument '--vlan-magic' (try '--help')", NULL },
 	{ "fd-not-socket", { "--br=br0", "--fd=@FILE@" }, TRUE, "allow all\n", NULL,
-	  "tapgate-helper: '--fd=40' is not a unix socket", NULL },
+	  "tapgate-helper: '--fd=1000' is not a unix socket", NULL },
 	{ "fd-not-open", { "--br=br0", "--fd=77" }, TRUE, "allow all\n", NULL,
 	  "tapgate-helper: '--fd=77' is not an open file descriptor", NULL },
 	{ "bridge-missing", { "--br=br9", "--fd=@FD@" }, TRUE, "allow all\n", NULL,

@@ -16,6 +16,7 @@ sandbox_enter() {
 	fi
 	mount --make-rprivate /
 	mount -t tmpfs -o mode=1777 tapgate-test /tmp
+	mount -t tmpfs -o mode=0755 tapgate-run /run	# quota state, ip-netns files
 	mkdir /tmp/.etc-upper /tmp/.etc-work
 	mount -t overlay overlay \
 		-o lowerdir=/etc,upperdir=/tmp/.etc-upper,workdir=/tmp/.etc-work /etc
