@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * 'tapgate check' and 'tapgate explain': the helper's own policy code, run
+ * unprivileged, with the reasons spelled out.
+ */
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "link.h"
+#include "netlink.h"
+#include "policy.h"
+#include "secfile.h"
+#include "tapgate.h"
+#include "tg-util.h"
+
+static char *opt_policy, *opt_acl;
+
+static const GOptionEntry file_options[] = {
+	{ "policy", 0, 0, G_OPTION_ARG_FILENAME, &opt_policy,
+	  "Check this file instead of " TG_POLICY_PATH, "FILE" },
+	{ "acl", 0, 0, G_OPTION_ARG_FILENAME, &opt_acl,
+	  "Use this QEMU ACL instead of " TG_QEMU_ACL_PATH, "FILE" },
+	{ NULL },
+};
+
+/* Drafts named on the command line are read whoever owns them; the checks the
+ * helper would make on them become warnings instead. */
+static GPtrArray *draft_notes;
+
+static int read_draft(const char *path, char **contents, gsize *len, GError **error)
+{
+	g_autoptr(GError) strict = NULL;
+	g_autofree char *text = NULL;
+	int r = secfile_read(path, &text, len, &strict);
+
+	if (r == 0) {
+		*contents = g_steal_pointer(&text);
+		return 0;
+	}
+	if (r == -ENOENT) {
+		g_propagate_error(error, g_steal_pointer(&strict));
+		return r;
+	}
+	if (!g_file_get_contents(path, contents, len, error))
+		return -EIO;
+	g_ptr_array_add(draft_notes,
+			g_strdup_printf("%s (the helper would refuse this file)", strict->message));
+	return 0;
+}
+
+static int load(Policy **policy, GError **error)
+{
+	static PolicyEnv draft;
+
+	if (!opt_policy && !opt_acl)
+		return policy_load(policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
+				   error);
+	draft = policy_env_system;
+	draft.read = read_draft;
+	draft_notes = g_ptr_array_new_with_free_func(g_free);
+	return policy_load(policy, &draft, opt_policy ? opt_policy : TG_POLICY_PATH,
+			   opt_acl ? opt_acl : TG_QEMU_ACL_PATH, error);
+}
+
+static void print_quota(const PolicyQuota *q)
+{
+	if (q->per_user)
+		printf(", at most %u port%s per user", q->per_user, q->per_user == 1 ? "" : "s");
+	if (q->per_group)
+		printf(", at most %u per group", q->per_group);
+	if (q->total)
+		printf(", at most %u in all", q->total);
+}
+
+/* What the kernel says about a bridge the policy names, and what follows. */
+static void inspect_bridge(struct nl_sock *sk, const char *name, gboolean needs_filtering,
+			   gboolean managed, guint *warnings)
+{
+	LinkInfo br;
+
+	if (!sk || link_get(sk, name, &br) == -ENODEV) {
+		if (sk)
+			printf("    bridge '%s' does not exist (yet)\n", name);
+		return;
+	}
+	if (strcmp(br.kind, "bridge")) {
+		printf("    warning: '%s' is a %s, not a bridge: the helper will refuse\n", name,
+		       *br.kind ? br.kind : "device");
+		(*warnings)++;
+		return;
+	}
+	if (needs_filtering && !br.vlan_filtering && !managed) {
+		printf("    warning: bridge '%s' does not filter VLANs and [bridge %s] has no "
+		       "'managed = true': the helper will refuse\n", name, name);
+		(*warnings)++;
+	}
+	if (br.vlan_filtering && br.default_pvid)
+		printf("    bridge '%s' filters VLANs; default_pvid %u: a port added by anything "
+		       "but tapgate (libvirt, brctl) sits untagged in VLAN %u until someone "
+		       "configures it. tapgate configures its ports before they come up.\n",
+		       name, br.default_pvid, br.default_pvid);
+}
+
+static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
+{
+	for (guint i = 0; i < p->networks->len; i++) {
+		const PolicyNetwork *n = g_ptr_array_index(p->networks, i);
+		const PolicyBridge *b = policy_find_bridge(p, n->bridge);
+		g_autofree char *v = port_vlan_describe(&n->vlan);
+
+		if (n->uplink)
+			printf("  network %s (%s): VLAN %u of uplink %s, bridge %s (made on first "
+			       "use)", n->name, n->origin, n->uplink_vid, n->uplink, n->bridge);
+		else
+			printf("  network %s (%s): bridge %s, ports %s", n->name, n->origin,
+			       n->bridge, v);
+		print_quota(&n->quota);
+		printf("\n");
+		if (n->uplink) {
+			LinkInfo up;
+
+			if (sk && link_get(sk, n->uplink, &up) == -ENODEV) {
+				printf("    warning: uplink '%s' does not exist\n", n->uplink);
+				(*warnings)++;
+			}
+		} else {
+			inspect_bridge(sk, n->bridge, TRUE, b && b->managed, warnings);
+		}
+	}
+}
+
+/** cmd_check() - 'tapgate check': validate the policy, exit 0 or 1 */
+int cmd_check(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- validate the tapgate policy");
+	g_autoptr(Policy) p = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	guint warnings = 0;
+
+	g_option_context_add_main_entries(ctx, file_options, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1)
+		return usage_error(err ? err->message : "unexpected argument", "check");
+	if (load(&p, &err) < 0) {
+		fprintf(stderr, "tapgate: %s\n", err->message);
+		return 1;
+	}
+	if (tg_nl_open(&sk) < 0)
+		sk = NULL;
+	for (guint i = 0; draft_notes && i < draft_notes->len; i++, warnings++)
+		printf("warning: %s\n", (char *)g_ptr_array_index(draft_notes, i));
+	for (guint i = 0; i < p->warnings->len; i++, warnings++)
+		printf("warning: %s\n", (char *)g_ptr_array_index(p->warnings, i));
+	if (!p->sources->len) {
+		printf("no policy file: every request is denied\n");
+		return 0;
+	}
+	printf("%s: OK, %u rule%s, %u bridge section%s, %u network%s",
+	       (char *)g_ptr_array_index(p->sources, 0), p->rules->len,
+	       p->rules->len == 1 ? "" : "s", p->bridges->len, p->bridges->len == 1 ? "" : "s",
+	       p->networks->len, p->networks->len == 1 ? "" : "s");
+	for (guint i = 1; i < p->sources->len; i++)
+		printf("%s %s", i == 1 ? "; also read" : ",", (char *)g_ptr_array_index(p->sources, i));
+	printf("\n");
+	for (guint i = 0; i < p->bridges->len; i++) {
+		const PolicyBridge *b = g_ptr_array_index(p->bridges, i);
+
+		if (!strcmp(b->name, "*"))
+			continue;
+		printf("  bridge %s (%s)%s", b->name, b->origin, b->managed ? ", managed" : "");
+		print_quota(&b->quota);
+		printf("\n");
+		inspect_bridge(sk, b->name, FALSE, b->managed, &warnings);
+	}
+	print_networks(p, sk, &warnings);
+	if (warnings)
+		printf("%u warning%s\n", warnings, warnings == 1 ? "" : "s");
+	return 0;
+}
+
+/* A user by name or number, with the groups the helper would see. */
+static int caller_of(const char *user, PolicyCaller *c, gid_t **groups)
+{
+	struct passwd *pw = getpwnam(user);
+	int n = 64;
+	char *end;
+
+	if (!pw && g_ascii_isdigit(user[0])) {
+		guint64 uid = g_ascii_strtoull(user, &end, 10);
+
+		if (*end || uid >= G_MAXUINT32)
+			return -EINVAL;
+		pw = getpwuid((uid_t)uid);
+		if (!pw) {	/* an id without an entry: no groups beyond none */
+			c->uid = (uid_t)uid;
+			c->gid = (gid_t)-1;
+			return 0;
+		}
+	}
+	if (!pw)
+		return -ENOENT;
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	*groups = g_new(gid_t, n);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, *groups, &n) < 0) {
+		*groups = g_renew(gid_t, *groups, n);
+		getgrouplist(pw->pw_name, pw->pw_gid, *groups, &n);
+	}
+	c->groups = *groups;
+	c->n_groups = (size_t)n;
+	return 0;
+}
+
+/** cmd_explain() - 'tapgate explain': the helper's decision, as a dry run */
+int cmd_explain(int argc, char **argv)
+{
+	static char *opt_user, *opt_br;
+	static int opt_vlan;
+	const GOptionEntry entries[] = {
+		{ "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "The caller (name or uid)", "USER" },
+		{ "br", 'b', 0, G_OPTION_ARG_STRING, &opt_br, "The bridge or network", "NAME" },
+		{ "vlan", 0, 0, G_OPTION_ARG_INT, &opt_vlan, "The VLAN asked for (--vlan=ID)", "ID" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- dry-run the helper's decision");
+	g_autoptr(Policy) p = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autofree gid_t *groups = NULL;
+	g_autofree char *quser = NULL;
+	PolicyCaller caller = { 0 };
+	PolicyRequest req;
+	PolicyDecision d;
+	const PolicyTarget *t;
+	int r;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, file_options, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1)
+		return usage_error(err ? err->message : "unexpected argument", "explain");
+	if (!opt_user || !opt_br)
+		return usage_error("'--user' and '--br' are required", "explain");
+	if (opt_vlan < 0 || opt_vlan > VLAN_VID_MAX)
+		return usage_error("'--vlan' must be a VLAN id (1-4094)", "explain");
+	quser = tg_quote(opt_user);
+	r = caller_of(opt_user, &caller, &groups);
+	if (r < 0) {
+		fprintf(stderr, "tapgate: unknown user '%s'\n", quser);
+		return 2;
+	}
+	if (load(&p, &err) < 0)
+		fprintf(stderr, "tapgate: the helper would deny everything: %s\n", err->message);
+	req.name = opt_br;
+	req.vlan = (unsigned int)opt_vlan;
+	d = policy_decide(p, &caller, &req);
+	printf("%s: %s\n", d.allowed ? "allowed" : "denied", d.reason);
+	t = &d.target;
+	if (d.allowed) {
+		g_autofree char *v = port_vlan_describe(&t->vlan);
+
+		if (t->uplink)
+			printf("  port on bridge %s, which carries %s.%u (VLAN %u of %s)\n", t->bridge,
+			       t->uplink, t->uplink_vid, t->uplink_vid, t->uplink);
+		else
+			printf("  port on bridge %s, VLANs: %s%s\n", t->bridge, v,
+			       t->vlan.mode != PORT_PLAIN && !t->vlan.keep_default_vlan
+				       ? " (the default VLAN removed)" : "");
+		if (t->quota.per_user || t->quota.per_group || t->quota.total) {
+			printf("  quota on %s", t->quota_key);
+			print_quota(&t->quota);
+			printf("\n");
+		}
+	}
+	r = d.allowed ? 0 : 1;
+	policy_decision_clear(&d);
+	return r;
+}

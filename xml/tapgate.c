@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tapgate: the administrator's and the user's command. */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "config.h"
+#include "tapgate.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "check", cmd_check, "validate the policy (FILE:LINE errors, warnings, live bridges)" },
+	{ "explain", cmd_explain, "dry-run the helper's decision for a user and a bridge" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: tapgate COMMAND [OPTION...]\n\nCommands:\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'tapgate COMMAND --help' describes each command.\n");
+}
+
+/**
+ * usage_error() - one line on stderr, exit status 2
+ * @message:	what is wrong
+ * @command:	the subcommand, for the hint
+ *
+ * Return: 2
+ */
+int usage_error(const char *message, const char *command)
+{
+	fprintf(stderr, "tapgate %s: %s (try 'tapgate %s --help')\n", command, message, command);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("tapgate " TG_VERSION "\n");
+		return 0;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		g_set_prgname(g_strdup_printf("tapgate %s", commands[i].name));
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "tapgate: unknown command '%s' (try 'tapgate --help')\n", argv[1]);
+	return 2;
+}

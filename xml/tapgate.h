@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The tapgate command: one function per subcommand. */
+#pragma once
+
+int usage_error(const char *message, const char *command);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
