@@ -11,6 +11,7 @@ typedef struct {
 	int fd;
 	gboolean help;
 	gboolean version;
+	unsigned int vlan;
 } ArgsCase;
 
 static const ArgsCase cases[] = {
@@ -49,6 +50,16 @@ static const ArgsCase cases[] = {
 	{ "separate-value", { "--br", "br0", "--fd=3" }, "unknown argument '--br'" },
 	{ "empty-arg", { "--br=br0", "--fd=3", "" }, "unknown argument ''" },
 	{ "nothing", { NULL }, "missing '--br=BRIDGE'" },
+	{ "vlan", { "--vlan=100", "--use-vnet", "--fd=5", "--br=br0" }, NULL, TRUE, "br0", 5, FALSE,
+	  FALSE, 100 },
+	{ "vlan-max", { "--br=br0", "--fd=5", "--vlan=4094" }, NULL, FALSE, "br0", 5, FALSE, FALSE,
+	  4094 },
+	{ "vlan-zero", { "--br=br0", "--fd=5", "--vlan=0" }, "'--vlan': '0' is not a VLAN id (1-4094)" },
+	{ "vlan-4095", { "--br=br0", "--fd=5", "--vlan=4095" },
+	  "'--vlan': '4095' is not a VLAN id (1-4094)" },
+	{ "vlan-text", { "--br=br0", "--fd=5", "--vlan=ten" },
+	  "'--vlan': 'ten' is not a VLAN id (1-4094)" },
+	{ "vlan-twice", { "--br=br0", "--fd=5", "--vlan=1", "--vlan=2" }, "'--vlan' given twice" },
 };
 
 static void test_args(gconstpointer data)
@@ -72,6 +83,7 @@ static void test_args(gconstpointer data)
 	g_assert_cmpint(args.use_vnet, ==, c->use_vnet);
 	g_assert_cmpint(args.help, ==, c->help);
 	g_assert_cmpint(args.version, ==, c->version);
+	g_assert_cmpuint(args.vlan, ==, c->vlan);
 	if (!c->help && !c->version) {
 		g_assert_cmpstr(args.bridge, ==, c->bridge);
 		g_assert_cmpint(args.fd, ==, c->fd);

@@ -33,7 +33,10 @@ typedef struct {
 	const char *bridge;
 	gboolean allowed;
 	const char *reason;	/* exact */
+	unsigned int vlan;	/* --vlan */
 } DecideCase;
+
+#define LAN "[network lan]\nbridge = br0\nvlan = 100\n"
 
 static const DecideCase decide_cases[] = {
 	{ "acl/allow", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", TRUE,
@@ -98,6 +101,33 @@ static const DecideCase decide_cases[] = {
 	  NULL, MALLORY, "br0", FALSE, "denied by the rule at " CONF ":2" },
 	{ "none/deny-all", NULL, NULL, NULL, NULL, ROOT, "br0", FALSE,
 	  "no rule allows uid 0 on bridge 'br0'" },
+	{ "net/allowed", LAN "allow-users = alice\n", NULL, NULL, NULL, ALICE, "lan", TRUE,
+	  "allowed by the rule at " CONF ":4" },
+	{ "net/other-user", LAN "allow-users = alice\n", NULL, NULL, NULL, BOB, "lan", FALSE,
+	  "no rule allows uid 1001 on network 'lan'" },
+	{ "net/bridge-allow-is-not-enough", "[bridge br0]\nallow-users = *\n" LAN, NULL, NULL, NULL,
+	  ALICE, "lan", FALSE, "no rule allows uid 1000 on network 'lan'" },
+	{ "net/network-allow-is-not-bridge-allow", LAN "allow-users = *\n", NULL, NULL, NULL, ALICE,
+	  "br0", FALSE, "no rule allows uid 1000 on bridge 'br0'" },
+	{ "net/bridge-deny-covers-it", "[bridge br0]\ndeny-users = alice\n" LAN "allow-users = *\n",
+	  NULL, NULL, NULL, ALICE, "lan", FALSE, "denied by the rule at " CONF ":2" },
+	{ "net/wildcard-deny-covers-it", "[bridge *]\ndeny-groups = kvm\n" LAN "allow-users = *\n",
+	  NULL, NULL, NULL, IN_KVM, "lan", FALSE, "denied by the rule at " CONF ":2" },
+	{ "net/qemu-deny-all-covers-it", "[global]\ninclude-qemu-acl = true\n" LAN
+	  "allow-users = *\n", "deny all\n", NULL, NULL, ALICE, "lan", FALSE,
+	  "denied by the rule at " ACL ":1" },
+	{ "net/vlan-arg-refused", LAN "allow-users = *\n", NULL, NULL, NULL, ALICE, "lan", FALSE,
+	  "network 'lan' sets its own VLANs; '--vlan' cannot be used with it", 100 },
+	{ "vlan/allowed", "[bridge br0]\nallow-users = *\nallow-vlans = 100-110\n", NULL, NULL, NULL,
+	  ALICE, "br0", TRUE, "allowed by the rule at " CONF ":2", 105 },
+	{ "vlan/outside-range", "[bridge br0]\nallow-users = *\nallow-vlans = 100-110\n", NULL, NULL,
+	  NULL, ALICE, "br0", FALSE, "no rule allows uid 1000 on bridge 'br0' with VLAN 111", 111 },
+	{ "vlan/only-for-that-sections-users",
+	  "[bridge br0]\nallow-users = bob\nallow-vlans = 100\n\n[bridge *]\nallow-users = alice\n",
+	  NULL, NULL, NULL, ALICE, "br0", FALSE,
+	  "no rule allows uid 1000 on bridge 'br0' with VLAN 100", 100 },
+	{ "vlan/qemu-acl-grants-none", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", FALSE,
+	  "no rule allows uid 1000 on bridge 'br0' with VLAN 5", 5 },
 };
 
 static Policy *load_ok(const char *conf, const char *acl, const char *extra_path,
@@ -124,7 +154,7 @@ static void test_decide(gconstpointer data)
 	g_autoptr(Policy) policy = load_ok(c->conf, c->acl, c->extra_path, c->extra);
 	PolicyCaller caller = { .uid = c->caller.uid, .gid = c->caller.gid,
 				.groups = c->caller.groups, .n_groups = c->caller.n_groups };
-	PolicyRequest request = { .name = c->bridge };
+	PolicyRequest request = { .name = c->bridge, .vlan = c->vlan };
 	PolicyDecision d = policy_decide(policy, &caller, &request);
 	PolicyDecision again = policy_decide(policy, &caller, &request);
 
@@ -196,6 +226,48 @@ static const ErrorCase error_cases[] = {
 	  CONF ":1: bridge name 'a/b' may contain only letters, digits, '_', '-' and '.'" },
 	{ "conf/long-bridge-name", "[bridge abcdefghijklmnop]\n", NULL, NULL, NULL,
 	  CONF ":1: bridge name 'abcdefghijklmnop' is too long (at most 15 characters)" },
+	{ "net/no-bridge-no-uplink", "[network lan]\nvlan = 100\n", NULL, NULL, NULL,
+	  CONF ":1: network 'lan' needs 'bridge =' or 'uplink ='" },
+	{ "net/no-vlan", "[network lan]\nbridge = br0\n", NULL, NULL, NULL,
+	  CONF ":1: network 'lan' needs 'vlan =' or 'trunk ='" },
+	{ "net/vlan-and-trunk", "[network lan]\nbridge = br0\nvlan = 1\ntrunk = 2\n", NULL, NULL,
+	  NULL, CONF ":1: network 'lan': 'vlan' and 'trunk' exclude each other" },
+	{ "net/native-without-trunk", "[network lan]\nbridge = br0\nvlan = 1\nnative = 1\n", NULL,
+	  NULL, NULL, CONF ":1: network 'lan': 'native' needs 'trunk'" },
+	{ "net/trunk-on-uplink", "[network lan]\nuplink = eth0\ntrunk = 1-3\n", NULL, NULL, NULL,
+	  CONF ":1: network 'lan': an uplink network carries one VLAN: use 'vlan =', not 'trunk ='" },
+	{ "net/vid-too-big", "[network lan]\nbridge = br0\n\nvlan = 4095\n", NULL, NULL, NULL,
+	  CONF ":4: '4095' is not a VLAN id (1-4094)" },
+	{ "net/range-backwards", "[network lan]\nbridge = br0\ntrunk = 100-90\n", NULL, NULL, NULL,
+	  CONF ":3: VLAN range '100-90' runs backwards" },
+	{ "net/empty-trunk", "[network lan]\nbridge = br0\ntrunk = ;\n", NULL, NULL, NULL,
+	  CONF ":3: empty VLAN list" },
+	{ "net/bad-bridge", "[network lan]\nbridge = br 0\nvlan = 1\n", NULL, NULL, NULL,
+	  CONF ":2: bridge 'br 0' may contain only letters, digits, '_', '-' and '.'" },
+	{ "net/unknown-key", "[network lan]\nbridge = br0\nvlan = 1\nallow-vlans = 2\n", NULL,
+	  NULL, NULL, CONF ":4: unknown key 'allow-vlans' in [network lan] (known: bridge, uplink, "
+	  "vlan, trunk, native, keep-default-vlan, allow-users, allow-groups, deny-users, "
+	  "deny-groups, max-ports-per-user, max-ports-per-group, max-ports)" },
+	{ "net/name-of-a-bridge", "[bridge br0]\nallow-users = *\n[network br0]\nbridge = br1\n"
+	  "vlan = 1\n", NULL, NULL, NULL,
+	  CONF ":3: [network br0] has the name of [bridge br0] at " CONF ":1" },
+	{ "net/long-default-bridge", "[network lan]\nuplink = enp0s31f6x\nvlan = 4000\n", NULL, NULL,
+	  NULL, CONF ":1: network 'lan': the bridge name 'br4000-enp0s31f6x' would be too long; "
+	  "name it with 'bridge ='" },
+	{ "net/long-subif", "[network lan]\nuplink = enp0s31f6xyz\nvlan = 4000\nbridge = b\n", NULL,
+	  NULL, NULL, CONF ":1: network 'lan': the sub-interface name 'enp0s31f6xyz.4000' would be "
+	  "too long" },
+	{ "net/bridge-made-twice", "[network a]\nuplink = u0\nvlan = 1\nbridge = b\n"
+	  "[network b]\nuplink = u1\nvlan = 2\nbridge = b\n", NULL, NULL, NULL,
+	  CONF ":5: network 'b' uses bridge 'b', which network 'a' already makes" },
+	{ "bridge/managed-on-wildcard", "[bridge *]\nmanaged = true\n", NULL, NULL, NULL,
+	  CONF ":2: 'managed' is not allowed in [bridge *]" },
+	{ "bridge/quota-zero", "[bridge br0]\nmax-ports = 0\n", NULL, NULL, NULL,
+	  CONF ":2: max-ports must be a number from 1 to 1000000" },
+	{ "bridge/quota-text", "[bridge br0]\nmax-ports-per-user = many\n", NULL, NULL, NULL,
+	  CONF ":2: max-ports-per-user must be a number from 1 to 1000000" },
+	{ "bridge/bad-allow-vlans", "[bridge br0]\nallow-vlans = 0\n", NULL, NULL, NULL,
+	  CONF ":2: '0' is not a VLAN id (1-4094)" },
 	{ "conf/control-chars-quoted", "[bridge br0]\nallow-userz\x1b[2J = x\n", NULL, NULL, NULL,
 	  CONF ":2: invalid key name 'allow-userz\\x1b[2J'" },
 	{ "conf/bad-escape-in-deny", "[bridge *]\nallow-users = *\ndeny-users = mallory\\\n", NULL,
@@ -240,6 +312,61 @@ static void test_warnings(void)
 			"neither " CONF " nor " ACL " exists: everything is denied");
 }
 
+typedef struct {
+	const char *name;
+	const char *conf;
+	const char *request;
+	unsigned int vlan;
+	const char *bridge;
+	const char *uplink;
+	unsigned int uplink_vid;
+	const char *vlans;	/* port_vlan_describe() */
+	gboolean keep;
+	gboolean managed;
+	PolicyQuota quota;
+	const char *quota_key;
+} TargetCase;
+
+static const TargetCase target_cases[] = {
+	{ "access", "[bridge br0]\nmanaged = true\n" LAN "allow-users = *\nmax-ports-per-user = 3\n",
+	  "lan", 0, "br0", NULL, 0, "access 100", FALSE, TRUE, { 3, 0, 0 }, "network lan" },
+	{ "trunk-native", "[network t]\nbridge = br1\ntrunk = 10;20-22\nnative = 5\n"
+	  "keep-default-vlan = true\nallow-users = *\nmax-ports = 9\n", "t", 0, "br1", NULL, 0,
+	  "trunk 5;10;20-22 native 5", TRUE, FALSE, { 0, 0, 9 }, "network t" },
+	{ "subif-default-bridge", "[network s]\nuplink = eth0\nvlan = 42\nallow-users = *\n", "s", 0,
+	  "br42-eth0", "eth0", 42, "none", FALSE, FALSE, { 0, 0, 0 }, "network s" },
+	{ "bridge-with-vlan", "[bridge br0]\nallow-users = *\nallow-vlans = 7\nkeep-default-vlan = true"
+	  "\nmax-ports-per-group = 2\n", "br0", 7, "br0", NULL, 0, "access 7", TRUE, FALSE,
+	  { 0, 2, 0 }, "bridge br0" },
+	{ "plain-bridge", "[bridge br0]\nallow-users = *\n", "br0", 0, "br0", NULL, 0, "none", FALSE,
+	  FALSE, { 0, 0, 0 }, "bridge br0" },
+};
+
+/* An allowed decision carries everything the helper has to do. */
+static void test_target(gconstpointer data)
+{
+	const TargetCase *c = data;
+	g_autoptr(Policy) policy = load_ok(c->conf, NULL, NULL, NULL);
+	PolicyCaller caller = { .uid = 1000, .gid = 1000 };
+	PolicyRequest request = { .name = c->request, .vlan = c->vlan };
+	PolicyDecision d = policy_decide(policy, &caller, &request);
+	g_autofree char *vlans = port_vlan_describe(&d.target.vlan);
+
+	g_assert_true(d.allowed);
+	g_assert_cmpstr(d.target.name, ==, c->request);
+	g_assert_cmpstr(d.target.bridge, ==, c->bridge);
+	g_assert_cmpstr(d.target.uplink, ==, c->uplink);
+	g_assert_cmpuint(d.target.uplink_vid, ==, c->uplink_vid);
+	g_assert_cmpstr(vlans, ==, c->vlans);
+	g_assert_cmpint(d.target.vlan.keep_default_vlan, ==, c->keep);
+	g_assert_cmpint(d.target.managed, ==, c->managed);
+	g_assert_cmpuint(d.target.quota.per_user, ==, c->quota.per_user);
+	g_assert_cmpuint(d.target.quota.per_group, ==, c->quota.per_group);
+	g_assert_cmpuint(d.target.quota.total, ==, c->quota.total);
+	g_assert_cmpstr(d.target.quota_key, ==, c->quota_key);
+	policy_decision_clear(&d);
+}
+
 /* No policy at all (e.g. it failed to load) denies. */
 static void test_null_policy(void)
 {
@@ -265,6 +392,11 @@ int main(int argc, char **argv)
 		g_autofree char *p = g_strdup_printf("/policy/error/%s", error_cases[i].name);
 
 		g_test_add_data_func(p, &error_cases[i], test_error);
+	}
+	for (i = 0; i < G_N_ELEMENTS(target_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/policy/target/%s", target_cases[i].name);
+
+		g_test_add_data_func(p, &target_cases[i], test_target);
 	}
 	g_test_add_func("/policy/warnings", test_warnings);
 	g_test_add_func("/policy/null", test_null_policy);

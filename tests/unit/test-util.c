@@ -9,7 +9,9 @@
 #include "link.h"
 #include "secfile.h"
 #include "tap.h"
+#include "portstate.h"
 #include "tg-util.h"
+#include "vlan.h"
 
 static void test_quote(void)
 {
@@ -164,6 +166,104 @@ static void test_secfile_relative(void)
 	g_assert_cmpstr(err->message, ==, "etc/passwd: not an absolute path");
 }
 
+typedef struct {
+	const char *in;
+	const char *out;	/* vlan_set_format(), or the error */
+	guint count;
+} VlanCase;
+
+static const VlanCase vlan_cases[] = {
+	{ "100", "100", 1 },
+	{ "100;200-210", "100;200-210", 12 },
+	{ " 5 , 3 ; 4 ", "3-5", 3 },
+	{ "1-4094", "1-4094", 4094 },
+	{ "10-10", "10", 1 },
+	{ "7;;8", "7-8", 2 },
+	{ "0", "'0' is not a VLAN id (1-4094)" },
+	{ "4095", "'4095' is not a VLAN id (1-4094)" },
+	{ "1-4095", "'4095' is not a VLAN id (1-4094)" },
+	{ "20-10", "VLAN range '20-10' runs backwards" },
+	{ "-5", "'' is not a VLAN id (1-4094)" },
+	{ "x", "'x' is not a VLAN id (1-4094)" },
+	{ "10x", "'10x' is not a VLAN id (1-4094)" },
+	{ "", "empty VLAN list" },
+	{ " ; ", "empty VLAN list" },
+};
+
+static void test_vlan_sets(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(vlan_cases); i++) {
+		const VlanCase *c = &vlan_cases[i];
+		g_autoptr(GError) err = NULL;
+		g_autofree char *out = NULL;
+		VlanSet set, again;
+
+		if (vlan_set_parse(&set, c->in, &err) < 0) {
+			g_assert_cmpstr(err->message, ==, c->out);
+			continue;
+		}
+		out = vlan_set_format(&set);
+		g_assert_cmpstr(out, ==, c->out);
+		g_assert_cmpuint(vlan_set_count(&set), ==, c->count);
+		/* Formatting and parsing round-trip. */
+		g_assert_cmpint(vlan_set_parse(&again, out, NULL), ==, 0);
+		g_assert_true(vlan_set_equal(&set, &again));
+	}
+}
+
+static gboolean alive_if_even(const PortEntry *e, void *data)
+{
+	return e->ifindex % 2 == 0;
+}
+
+/* Quota counting and culling, on entries made here. */
+static void test_portstate_check(void)
+{
+	g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(PortEntry));
+	PolicyTarget t = { .name = (char *)"lan", .network = TRUE,
+			   .quota_key = (char *)"network lan" };
+	g_autoptr(GError) err = NULL;
+	static const struct {
+		int ifindex;
+		uid_t uid;
+		gid_t gid;
+		const char *target;
+	} rows[] = {
+		{ 2, 1000, 100, "network:lan" }, { 4, 1000, 100, "network:lan" },
+		{ 6, 1001, 100, "network:lan" }, { 8, 1000, 100, "bridge:br0" },
+		{ 9, 1000, 100, "network:lan" },	/* odd: culled below */
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+		PortEntry e = { .ifindex = rows[i].ifindex, .uid = rows[i].uid, .gid = rows[i].gid };
+
+		g_strlcpy(e.tap, "tg", sizeof(e.tap));
+		g_strlcpy(e.target, rows[i].target, sizeof(e.target));
+		g_array_append_val(entries, e);
+	}
+	g_assert_cmpuint(portstate_cull(entries, alive_if_even, NULL), ==, 1);
+	g_assert_cmpuint(entries->len, ==, 4);
+
+	t.quota.per_user = 3;	/* uid 1000 has 2 on lan (not counting br0) */
+	g_assert_cmpint(portstate_check(entries, &t, 1000, 100, NULL), ==, 0);
+	t.quota.per_user = 2;
+	g_assert_cmpint(portstate_check(entries, &t, 1000, 100, &err), ==, -EDQUOT);
+	g_assert_cmpstr(err->message, ==, "quota reached: uid 1000 already has 2 ports on network "
+			"'lan' (max-ports-per-user = 2)");
+	g_clear_error(&err);
+	t.quota = (PolicyQuota){ .per_group = 3 };
+	g_assert_cmpint(portstate_check(entries, &t, 1002, 100, &err), ==, -EDQUOT);
+	g_assert_cmpstr(err->message, ==, "quota reached: group 100 already has 3 ports on network "
+			"'lan' (max-ports-per-group = 3)");
+	g_clear_error(&err);
+	t.quota = (PolicyQuota){ .total = 4 };
+	g_assert_cmpint(portstate_check(entries, &t, 5, 5, NULL), ==, 0);
+	t.quota = (PolicyQuota){ .total = 3 };
+	g_assert_cmpint(portstate_check(entries, &t, 5, 5, &err), ==, -EDQUOT);
+	g_assert_cmpstr(err->message, ==, "quota reached: network 'lan' already has 3 ports "
+			"(max-ports = 3)");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -171,6 +271,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/tap-names", test_tap_names);
 	g_test_add_func("/util/host-mac", test_host_mac);
 	g_test_add_func("/util/secfile-relative", test_secfile_relative);
+	g_test_add_func("/util/vlan-sets", test_vlan_sets);
+	g_test_add_func("/util/portstate-check", test_portstate_check);
 	for (guint i = 0; i < G_N_ELEMENTS(secfile_cases); i++) {
 		g_autofree char *p = g_strdup_printf("/util/secfile/%s", secfile_cases[i].name);
 
