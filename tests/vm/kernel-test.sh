@@ -7,8 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${TG_KERNEL_TEST:-}" != guest ] && bash "$here/guest-features.sh" >/dev/null 2>&1; then
-	echo "kernel-test: the host kernel has the features; running natively"
+	echo "kernel-test: the host kernel has the features; running natively" >&2
 	exec "$@"
 fi
-echo "kernel-test: running in the guest kernel"
+echo "kernel-test: running in the guest kernel" >&2
 exec "$here/run-guest.sh" -- "$@"

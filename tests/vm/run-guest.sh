@@ -49,9 +49,12 @@ echo >> "$job/cmd"
 accel=$("$here/accel.sh")
 share() { echo "local,path=$1,mount_tag=$2,security_model=none,multidevs=remap${3:+,$3}"; }
 qemu=(qemu-system-x86_64 -machine "q35,accel=$accel" -cpu max -smp 2 -m 1024
-	-nodefaults -no-user-config -display none -no-reboot -serial stdio
+	-nodefaults -no-user-config -display none -no-reboot
+	# ttyS0: the kernel's console, kept in the job directory; ttyS1: the
+	# command's output, and nothing else, on our stdout.
+	-chardev "file,id=console,path=$job/console.log" -serial chardev:console -serial stdio
 	-kernel "$TG_VM_IMAGE/vmlinux" -initrd "$TG_VM_IMAGE/initramfs.cpio"
-	-append "console=ttyS0 loglevel=3 panic=-1 mitigations=off 8250.nr_uarts=1"
+	-append "console=ttyS0 loglevel=3 panic=-1 mitigations=off 8250.nr_uarts=2"
 	-virtfs "$(share /usr usr readonly=on)"
 	-virtfs "$(share /etc hostetc readonly=on)"
 	-virtfs "$(share "$TG_SRC" src readonly=on)"
@@ -73,11 +76,13 @@ if [ "$interrupted" = 1 ]; then
 	exit 1
 fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	echo "run-guest: TIMEOUT: the guest did not finish within ${timeout}s" >&2
+	echo "run-guest: TIMEOUT: the guest did not finish within ${timeout}s; its console:" >&2
+	tail -n 30 "$job/console.log" >&2 2>/dev/null
 	exit 1
 fi
 if [ ! -s "$job/rc" ]; then
-	echo "run-guest: the guest reported no exit status (QEMU exit status $qrc)" >&2
+	echo "run-guest: the guest reported no exit status (QEMU exit status $qrc); its console:" >&2
+	tail -n 30 "$job/console.log" >&2 2>/dev/null
 	exit 1
 fi
 exit "$(cat "$job/rc")"
