@@ -226,6 +226,8 @@ static const ErrorCase error_cases[] = {
 	  CONF ":1: bridge name 'a/b' may contain only letters, digits, '_', '-' and '.'" },
 	{ "conf/long-bridge-name", "[bridge abcdefghijklmnop]\n", NULL, NULL, NULL,
 	  CONF ":1: bridge name 'abcdefghijklmnop' is too long (at most 15 characters)" },
+	{ "net/bad-name", "[network a/b]\nbridge = br0\nvlan = 1\n", NULL, NULL, NULL,
+	  CONF ":1: network name 'a/b' may contain only letters, digits, '_', '-' and '.'" },
 	{ "net/no-bridge-no-uplink", "[network lan]\nvlan = 100\n", NULL, NULL, NULL,
 	  CONF ":1: network 'lan' needs 'bridge =' or 'uplink ='" },
 	{ "net/no-vlan", "[network lan]\nbridge = br0\n", NULL, NULL, NULL,
