@@ -98,56 +98,65 @@ static int put_vids(NlMsg *msg, const PortVlanState *st)
 	return 0;
 }
 
-/**
- * bridge_vlan_apply() - give a new port of a vlan-filtering bridge its VLANs
- * @sk:		rtnetlink socket
- * @ifindex:	the port, still down
- * @want:	access VID, or trunk set and native VID
- * @default_pvid: the bridge's default_pvid, which the kernel already put on
- *		the port; removed unless @want keeps it
- *
- * Then reads the port back and compares: a port whose VLANs are not exactly
- * what the policy said must never come up.
- *
- * Return: 0, -EPROTO if the read-back differs, or the kernel's -errno
- */
-int bridge_vlan_apply(struct nl_sock *sk, int ifindex, const PortVlan *want,
-		      unsigned int default_pvid)
+/* Send the VIDs of @st in one AF_BRIDGE message of @type. */
+static int send_vids(struct nl_sock *sk, int type, int ifindex, const PortVlanState *st)
 {
-	PortVlanState expect, got;
 	struct nlattr *spec;
+	g_autoptr(NlMsg) msg = port_msg(type, ifindex, &spec);
+
+	if (!msg || put_vids(msg, st) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, spec);
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * bridge_vlan_reconcile() - make a bridge port's VLANs exactly what the policy says
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port
+ * @want:	access VID, or trunk set and native VID
+ * @default_pvid: the bridge's default_pvid (the kernel put it on new ports);
+ *		removed unless @want keeps it
+ * @before:	if not NULL, set to the port's VLANs as found
+ *
+ * Reads the port, sends only what differs (adds with their flags, then
+ * deletes of the rest), and reads it back: a port whose VLANs are not
+ * exactly what was asked for is an error. Doing it twice changes nothing.
+ *
+ * Return: 1 if something changed, 0 if it already was right, -EPROTO if the
+ * read-back differs, or the kernel's -errno
+ */
+int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
+			  unsigned int default_pvid, PortVlanState *before)
+{
+	PortVlanState expect, got, extra = { 0 };
 	int r;
 
 	bridge_vlan_expected(want, default_pvid, &expect);
-	if (vlan_set_count(&expect.vids)) {
-		/* == bridge vlan add dev TAP vid V pvid untagged (and vid A-B for trunks) */
-		g_autoptr(NlMsg) msg = port_msg(RTM_SETLINK, ifindex, &spec);
-
-		if (!msg || put_vids(msg, &expect) < 0)
-			return -ENOMEM;
-		nla_nest_end(msg, spec);
-		r = tg_nl_transact(sk, msg, NULL, NULL);
-		if (r < 0)
-			return r;
-	}
-	if (default_pvid && !vlan_set_has(&expect.vids, default_pvid)) {
-		/* == bridge vlan del dev TAP vid DEFAULT_PVID */
-		g_autoptr(NlMsg) msg = port_msg(RTM_DELLINK, ifindex, &spec);
-
-		if (!msg || put_vlan_info(msg, default_pvid, 0) < 0)
-			return -ENOMEM;
-		nla_nest_end(msg, spec);
-		r = tg_nl_transact(sk, msg, NULL, NULL);
-		if (r < 0 && r != -ENOENT)
-			return r;
-	}
+	r = bridge_vlan_get(sk, ifindex, &got);
+	if (r < 0)
+		return r;
+	if (before)
+		*before = got;
+	if (vlan_set_equal(&got.vids, &expect.vids) &&
+	    vlan_set_equal(&got.untagged, &expect.untagged) && got.pvid == expect.pvid)
+		return 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(extra.vids.bits); i++)
+		extra.vids.bits[i] = got.vids.bits[i] & ~expect.vids.bits[i];
+	/* == bridge vlan add dev PORT vid V [pvid] [untagged] (ranges for trunks) */
+	if (vlan_set_count(&expect.vids) && (r = send_vids(sk, RTM_SETLINK, ifindex, &expect)) < 0)
+		return r;
+	/* == bridge vlan del dev PORT vid V (the default VLAN, anything else extra) */
+	if (vlan_set_count(&extra.vids) && (r = send_vids(sk, RTM_DELLINK, ifindex, &extra)) < 0 &&
+	    r != -ENOENT)
+		return r;
 	r = bridge_vlan_get(sk, ifindex, &got);
 	if (r < 0)
 		return r;
 	if (!vlan_set_equal(&got.vids, &expect.vids) ||
 	    !vlan_set_equal(&got.untagged, &expect.untagged) || got.pvid != expect.pvid)
 		return -EPROTO;
-	return 0;
+	return 1;
 }
 
 struct vlan_dump {
@@ -226,4 +235,21 @@ int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state)
 	if (!msg || nlmsg_append(msg, &bvm, sizeof(bvm), NLMSG_ALIGNTO) < 0)
 		return -ENOMEM;
 	return tg_nl_transact(sk, msg, parse_vlan_msg, &d);
+}
+
+/**
+ * bridge_vlan_state_describe() - a port's VLANs in words: "100 pvid untagged", "none"
+ * @st:	the state
+ *
+ * Return: newly allocated string
+ */
+char *bridge_vlan_state_describe(const PortVlanState *st)
+{
+	g_autofree char *vids = vlan_set_format(&st->vids);
+	g_autofree char *untagged = vlan_set_format(&st->untagged);
+
+	if (!*vids)
+		return g_strdup("none");
+	return g_strdup_printf("%s%s%s%s%.0u", vids, *untagged ? " untagged " : "", untagged,
+			       st->pvid ? " pvid " : "", st->pvid);
 }

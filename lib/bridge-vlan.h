@@ -15,6 +15,7 @@ typedef struct {
 
 void bridge_vlan_expected(const PortVlan *want, unsigned int default_pvid,
 			  PortVlanState *state);
-int bridge_vlan_apply(struct nl_sock *sk, int ifindex, const PortVlan *want,
-		      unsigned int default_pvid);
+int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
+			  unsigned int default_pvid, PortVlanState *before);
+char *bridge_vlan_state_describe(const PortVlanState *st);
 int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state);

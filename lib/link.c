@@ -31,6 +31,18 @@ static void parse_info_data(LinkInfo *info, struct nlattr *data)
 	}
 }
 
+static void parse_port_data(LinkInfo *info, struct nlattr *data)
+{
+	struct nlattr *bp[IFLA_BRPORT_MAX + 1];
+
+	if (nla_parse_nested(bp, IFLA_BRPORT_MAX, data, NULL) < 0)
+		return;
+	info->bridge_port = TRUE;
+	info->learning = bp[IFLA_BRPORT_LEARNING] && nla_get_u8(bp[IFLA_BRPORT_LEARNING]);
+	info->locked = bp[IFLA_BRPORT_LOCKED] && nla_get_u8(bp[IFLA_BRPORT_LOCKED]);
+	info->isolated = bp[IFLA_BRPORT_ISOLATED] && nla_get_u8(bp[IFLA_BRPORT_ISOLATED]);
+}
+
 static int parse_link(struct nl_msg *msg, void *data)
 {
 	LinkInfo *info = data;
@@ -58,12 +70,16 @@ static int parse_link(struct nl_msg *msg, void *data)
 	if (tb[IFLA_LINKINFO]) {
 		struct nlattr *li[IFLA_INFO_MAX + 1];
 
-		if (nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
-		    li[IFLA_INFO_KIND])
+		if (nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0)
+			return -EBADMSG;
+		if (li[IFLA_INFO_KIND])
 			g_strlcpy(info->kind, nla_get_string(li[IFLA_INFO_KIND]),
 				  sizeof(info->kind));
 		if (li[IFLA_INFO_DATA])
 			parse_info_data(info, li[IFLA_INFO_DATA]);
+		if (li[IFLA_INFO_SLAVE_KIND] && li[IFLA_INFO_SLAVE_DATA] &&
+		    !strcmp(nla_get_string(li[IFLA_INFO_SLAVE_KIND]), "bridge"))
+			parse_port_data(info, li[IFLA_INFO_SLAVE_DATA]);
 	}
 	return 0;
 }
@@ -108,6 +124,31 @@ static NlMsg *link_change_msg(int ifindex, int flags)
 	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
 		g_clear_pointer(&msg, nlmsg_free);
 	return msg;
+}
+
+/**
+ * link_get_index() - look up one link by ifindex
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ * @info:	filled in
+ *
+ * Return: 0, -ENODEV, or -errno
+ */
+int link_get_index(struct nl_sock *sk, int ifindex, LinkInfo *info)
+{
+	/* == ip -d link show dev INDEX */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		return -ENOMEM;
+	r = tg_nl_transact(sk, msg, parse_link, info);
+	if (r == 0 && info->ifindex != ifindex)
+		return -ENODEV;
+	return r;
 }
 
 /**
@@ -239,6 +280,32 @@ int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on)
 	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
 	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
 	    nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, on ? 1 : 0) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, li);
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_bridge_port() - set a bridge port's learning, locked and isolated flags
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port
+ * @flags:	what to set; -1 leaves a flag alone
+ *
+ * Return: 0 or -errno (-EOPNOTSUPP: the kernel has no such flag)
+ */
+int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags *flags)
+{
+	/* == ip link set dev PORT type bridge_slave learning off locked on isolated on */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+	struct nlattr *li, *data;
+
+	if (!msg || !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_SLAVE_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_SLAVE_DATA)) ||
+	    (flags->learning >= 0 && nla_put_u8(msg, IFLA_BRPORT_LEARNING, (uint8_t)flags->learning) < 0) ||
+	    (flags->locked >= 0 && nla_put_u8(msg, IFLA_BRPORT_LOCKED, (uint8_t)flags->locked) < 0) ||
+	    (flags->isolated >= 0 && nla_put_u8(msg, IFLA_BRPORT_ISOLATED, (uint8_t)flags->isolated) < 0))
 		return -ENOMEM;
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, li);

@@ -18,9 +18,22 @@ typedef struct {
 	unsigned int vlan_id;	/* kind "vlan": its VID */
 	gboolean vlan_filtering;	/* kind "bridge" */
 	unsigned int default_pvid;	/* kind "bridge": VID new ports join, 0: none */
+	gboolean bridge_port;	/* a port of a bridge: the flags below are known */
+	gboolean learning;
+	gboolean locked;	/* only source MACs with an fdb entry on this port pass */
+	gboolean isolated;	/* talks only to non-isolated ports */
 } LinkInfo;
 
+/* Bridge port flags to set; -1 leaves one as it is. */
+typedef struct {
+	int learning;
+	int locked;
+	int isolated;
+} BridgePortFlags;
+
 int link_get(struct nl_sock *sk, const char *name, LinkInfo *info);
+int link_get_index(struct nl_sock *sk, int ifindex, LinkInfo *info);
+int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags *flags);
 int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
 		  int master);
 int link_set_up(struct nl_sock *sk, int ifindex);

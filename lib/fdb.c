@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Static forwarding database entries: how a guest's MAC is pinned to its port. */
+#include <string.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "fdb.h"
+#include "netlink.h"
+
+struct fdb_dump {
+	int port;
+	const uint8_t *mac;
+	VlanSet *vids;
+	gboolean *untagged;
+};
+
+static int parse_fdb(struct nl_msg *msg, void *data)
+{
+	struct fdb_dump *d = data;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[NDA_MAX + 1];
+	const struct ndmsg *ndm;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(nlh, sizeof(*ndm), tb, NDA_MAX, NULL) < 0)
+		return 0;
+	ndm = nlmsg_data(nlh);
+	if (ndm->ndm_ifindex != d->port || !(ndm->ndm_state & NUD_NOARP) ||
+	    !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6 ||
+	    memcmp(nla_data(tb[NDA_LLADDR]), d->mac, 6))
+		return 0;
+	if (tb[NDA_VLAN])
+		vlan_set_add(d->vids, nla_get_u16(tb[NDA_VLAN]));
+	else
+		*d->untagged = TRUE;
+	return 0;
+}
+
+/**
+ * fdb_static_vids() - the VLANs in which @mac has a static entry on @port
+ * @sk:		rtnetlink socket
+ * @port:	ifindex of the bridge port
+ * @mac:	the guest's MAC
+ * @vids:	cleared, then set to those VLANs
+ * @untagged:	set to whether there is an entry without a VLAN
+ *
+ * Return: 0 or -errno
+ */
+int fdb_static_vids(struct nl_sock *sk, int port, const uint8_t mac[6], VlanSet *vids,
+		    gboolean *untagged)
+{
+	/* == bridge fdb show dev PORT */
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = port };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+	struct fdb_dump d = { .port = port, .mac = mac, .vids = vids, .untagged = untagged };
+
+	memset(vids, 0, sizeof(*vids));
+	*untagged = FALSE;
+	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, parse_fdb, &d);
+}
+
+/**
+ * fdb_add_static() - pin @mac to @port (in VLAN @vid, 0: no VLAN)
+ * @sk:		rtnetlink socket
+ * @port:	ifindex of the bridge port
+ * @mac:	the guest's MAC
+ * @vid:	VLAN id, or 0
+ *
+ * Return: 0 or -errno
+ */
+int fdb_add_static(struct nl_sock *sk, int port, const uint8_t mac[6], unsigned int vid)
+{
+	/* == bridge fdb replace MAC dev PORT master static [vlan VID] */
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = port,
+			     .ndm_state = NUD_NOARP, .ndm_flags = NTF_MASTER };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+
+	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, NDA_LLADDR, 6, mac) < 0 ||
+	    (vid && nla_put_u16(msg, NDA_VLAN, (uint16_t)vid) < 0))
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <stdint.h>
+#include <glib.h>
+#include <netlink/socket.h>
+
+#include "vlan.h"
+
+int fdb_static_vids(struct nl_sock *sk, int port, const uint8_t mac[6], VlanSet *vids,
+		    gboolean *untagged);
+int fdb_add_static(struct nl_sock *sk, int port, const uint8_t mac[6], unsigned int vid);

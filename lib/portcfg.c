@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Bringing an existing bridge port to its configuration: VLANs, MAC pinning
+ * (a static fdb entry for the guest's MAC, learning off and the port locked,
+ * so frames with any other source MAC are dropped), isolation. Idempotent:
+ * it reads first and changes only what differs, and says what it changed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bridge-vlan.h"
+#include "fdb.h"
+#include "link.h"
+#include "portcfg.h"
+#include "tg-util.h"
+
+/**
+ * mac_parse() - parse "52:54:00:aa:bb:cc" (either case)
+ * @s:		the text
+ * @mac:	set on success
+ *
+ * Return: 0 or -EINVAL
+ */
+int mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	int n = 0;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &n) != 6 ||
+	    n != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (!g_ascii_isxdigit(s[i * 3]) || !g_ascii_isxdigit(s[i * 3 + 1]))
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+/**
+ * port_config_describe() - "vlan access 100, pin-mac, isolated"
+ * @cfg:	the configuration
+ *
+ * Return: newly allocated string
+ */
+char *port_config_describe(const PortConfig *cfg)
+{
+	g_autofree char *v = port_vlan_describe(&cfg->vlan);
+
+	return g_strdup_printf("vlan %s%s%s%s", v, cfg->vlan.keep_default_vlan ? " +default" : "",
+			       cfg->pin_mac ? ", pin-mac" : "", cfg->isolated ? ", isolated" : "");
+}
+
+static int fail(GError **error, int r, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static int fail(GError **error, int r, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, TG_ERROR, -r, msg);
+	return r;
+}
+
+static int reconcile_vlans(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo *br,
+			   const PortConfig *cfg, GPtrArray *changes, GError **error)
+{
+	PortVlanState before, after;
+	int r;
+
+	if (cfg->vlan.mode == PORT_PLAIN)
+		return 0;
+	if (!br->vlan_filtering)
+		return fail(error, -EOPNOTSUPP,
+			    "bridge '%s' does not filter VLANs; turn it on with 'ip link set dev %s "
+			    "type bridge vlan_filtering 1'", br->name, br->name);
+	r = bridge_vlan_reconcile(sk, tap->ifindex, &cfg->vlan, br->default_pvid, &before);
+	if (r == -EPROTO)
+		return fail(error, r, "the VLANs of '%s' did not read back as configured", tap->name);
+	if (r < 0)
+		return fail(error, r, "cannot set the VLANs of '%s': %s", tap->name, g_strerror(-r));
+	if (r > 0 && changes) {
+		g_autofree char *was = bridge_vlan_state_describe(&before);
+
+		bridge_vlan_expected(&cfg->vlan, br->default_pvid, &after);
+		g_autofree char *now = bridge_vlan_state_describe(&after);
+
+		g_ptr_array_add(changes, g_strdup_printf("%s: vlans %s -> %s", tap->name, was, now));
+	}
+	return 0;
+}
+
+static int pin(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg, unsigned int vid,
+	       GPtrArray *changes, GError **error)
+{
+	int r = fdb_add_static(sk, tap->ifindex, cfg->mac, vid);
+
+	if (r < 0)
+		return fail(error, r, "cannot pin the guest's MAC on '%s': %s", tap->name,
+			    g_strerror(-r));
+	if (changes && vid)
+		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry, vlan %u", tap->name,
+							 vid));
+	else if (changes)
+		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry", tap->name));
+	return 0;
+}
+
+/* The static entries pinning the guest's MAC: one per VLAN of the port (a
+ * locked port checks the source MAC per VLAN), or one without VLAN. */
+static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo *br,
+			 const PortConfig *cfg, GPtrArray *changes, GError **error)
+{
+	PortVlanState st;
+	VlanSet have;
+	gboolean have_plain;
+	int r;
+
+	r = fdb_static_vids(sk, tap->ifindex, cfg->mac, &have, &have_plain);
+	if (r < 0)
+		return fail(error, r, "cannot read the fdb of '%s': %s", tap->name, g_strerror(-r));
+	if (!br->vlan_filtering)
+		return have_plain ? 0 : pin(sk, tap, cfg, 0, changes, error);
+	r = bridge_vlan_get(sk, tap->ifindex, &st);
+	if (r < 0)
+		return fail(error, r, "cannot read the VLANs of '%s': %s", tap->name, g_strerror(-r));
+	for (unsigned int v = VLAN_VID_MIN; v <= VLAN_VID_MAX; v++)
+		if (vlan_set_has(&st.vids, v) && !vlan_set_has(&have, v) &&
+		    (r = pin(sk, tap, cfg, v, changes, error)) < 0)
+			return r;
+	return 0;
+}
+
+static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg,
+			   GPtrArray *changes, GError **error)
+{
+	BridgePortFlags want = { .learning = !cfg->pin_mac, .locked = cfg->pin_mac,
+				 .isolated = cfg->isolated };
+	BridgePortFlags set = { -1, -1, -1 };
+	GString *what = g_string_new(NULL);
+	int r = 0;
+
+	if (want.learning != tap->learning) {
+		set.learning = want.learning;
+		g_string_append_printf(what, " learning %s", want.learning ? "on" : "off");
+	}
+	if (want.locked != tap->locked) {
+		set.locked = want.locked;
+		g_string_append_printf(what, " locked %s", want.locked ? "on" : "off");
+	}
+	if (want.isolated != tap->isolated) {
+		set.isolated = want.isolated;
+		g_string_append_printf(what, " isolated %s", want.isolated ? "on" : "off");
+	}
+	if (what->len) {
+		r = link_set_bridge_port(sk, tap->ifindex, &set);
+		if (r == -EOPNOTSUPP || r == -EINVAL)
+			r = fail(error, r, "this kernel cannot set%s on bridge ports", what->str);
+		else if (r < 0)
+			r = fail(error, r, "cannot set%s on '%s': %s", what->str, tap->name,
+				 g_strerror(-r));
+		else if (changes)
+			g_ptr_array_add(changes, g_strdup_printf("%s:%s", tap->name, what->str));
+	}
+	g_string_free(what, TRUE);
+	return r;
+}
+
+/**
+ * port_reconcile() - bring one bridge port to its configuration
+ * @sk:		rtnetlink socket with CAP_NET_ADMIN
+ * @tap:	the port (libvirt's vnetN, or a tapgate tap)
+ * @cfg:	what it must look like
+ * @changes:	if not NULL, gets one line per change made
+ * @error:	set to a one-line message on failure
+ *
+ * Order matters on a running guest: VLANs, then the static fdb entries, and
+ * only then the lock, so the guest's own frames are never dropped.
+ *
+ * Return: 0 or -errno
+ */
+int port_reconcile(struct nl_sock *sk, const char *tap, const PortConfig *cfg,
+		   GPtrArray *changes, GError **error)
+{
+	LinkInfo port, br;
+	int r;
+
+	r = link_get(sk, tap, &port);
+	if (r == -ENODEV)
+		return fail(error, r, "'%s' does not exist", tap);
+	if (r < 0)
+		return fail(error, r, "cannot look up '%s': %s", tap, g_strerror(-r));
+	if (!port.master || !port.bridge_port)
+		return fail(error, -ENOTCONN, "'%s' is not a port of a bridge", tap);
+	r = link_get_index(sk, port.master, &br);
+	if (r < 0)
+		return fail(error, r, "cannot look up the bridge of '%s': %s", tap, g_strerror(-r));
+	if ((r = reconcile_vlans(sk, &port, &br, cfg, changes, error)) < 0)
+		return r;
+	if (cfg->pin_mac && (r = reconcile_fdb(sk, &port, &br, cfg, changes, error)) < 0)
+		return r;
+	return reconcile_flags(sk, &port, cfg, changes, error);
+}

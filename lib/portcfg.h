@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <stdint.h>
+#include <glib.h>
+#include <netlink/socket.h>
+
+#include "policy.h"
+
+/* How one guest port must be wired, whoever made the tap (libvirt, us). */
+typedef struct {
+	PortVlan vlan;		/* PORT_PLAIN: VLANs left as they are */
+	gboolean pin_mac;	/* only the guest's MAC may send from this port */
+	gboolean isolated;	/* no traffic to other isolated ports */
+	uint8_t mac[6];		/* the guest's MAC */
+} PortConfig;
+
+int mac_parse(const char *s, uint8_t mac[6]);
+char *port_config_describe(const PortConfig *cfg);
+int port_reconcile(struct nl_sock *sk, const char *tap, const PortConfig *cfg,
+		   GPtrArray *changes, GError **error);
