@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tapgate-hook: libvirt's qemu and network hook.
+ *
+ * Installed as /etc/libvirt/hooks/qemu.d/tapgate and network.d/tapgate, run
+ * by libvirtd as "HOOK NAME OP SUBOP EXTRA" with the domain (or <hookData>)
+ * XML on stdin. On "qemu start begin" the taps exist and are ports of their
+ * bridges; we give each one tapgate metadata describes its VLANs, MAC pinning
+ * and isolation, and fail the start (exit 1, one line on stderr, which virsh
+ * shows) if that cannot be done. Interfaces without tapgate metadata are
+ * left alone.
+ *
+ * Never call back into libvirt from here: a hook that does deadlocks. What
+ * the qemu hook needs to know about networks (their portgroup mapping, each
+ * port's portgroup) is cached by the network hook under /run/tapgate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "netlink.h"
+#include "portcfg.h"
+#include "portxml.h"
+#include "tg-util.h"
+
+#define PROG "tapgate-hook"
+
+typedef struct {
+	gboolean qemu;		/* else the network driver */
+	gboolean dry_run;	/* print what would be done; touch nothing */
+	const char *state_dir;
+	const char *object, *op, *subop;
+	char *xml;
+	gsize len;
+} Hook;
+
+static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* Names that become file names under the state directory. */
+static gboolean safe_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > 128 || s[0] == '.')
+		return FALSE;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && !strchr("_-.:", *s))
+			return FALSE;
+	return TRUE;
+}
+
+static char *state_path(const Hook *h, const char *dir, const char *name, const char *ext)
+{
+	return g_strdup_printf("%s/%s/%s%s", h->state_dir, dir, name, ext);
+}
+
+/* Replace a state file atomically; the directories are root's. */
+static int state_write(const Hook *h, const char *dir, const char *name, const char *ext,
+		       const char *text, gsize len, GError **error)
+{
+	g_autofree char *d = g_build_filename(h->state_dir, dir, NULL);
+	g_autofree char *path = state_path(h, dir, name, ext);
+
+	if ((mkdir(h->state_dir, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(d, 0755) < 0 && errno != EEXIST)) {
+		g_set_error(error, TG_ERROR, errno, "cannot create '%s': %s", d, g_strerror(errno));
+		return -errno;
+	}
+	return g_file_set_contents_full(path, text, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT,
+					0644, error) ? 0 : -EIO;
+}
+
+static void state_remove(const Hook *h, const char *dir, const char *name, const char *ext)
+{
+	g_autofree char *path = state_path(h, dir, name, ext);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		fprintf(stderr, PROG ": cannot remove '%s': %s\n", path, g_strerror(errno));
+}
+
+/* The cached network, or NULL if it has no tapgate metadata. */
+static NetworkXml *network_cached(const Hook *h, const char *name)
+{
+	g_autofree char *path = NULL, *text = NULL;
+	g_autoptr(GError) err = NULL;
+	NetworkXml *net = NULL;
+	gsize len;
+
+	if (!safe_name(name))
+		return NULL;
+	path = state_path(h, "networks", name, ".xml");
+	if (!g_file_get_contents(path, &text, &len, NULL))
+		return NULL;
+	if (network_xml_parse(text, len, &net, &err) < 0)
+		die("cached network '%s': %s", name, err->message);
+	return net;
+}
+
+/* A network port's portgroup, as the port-created hook recorded it. */
+static char *port_group_cached(const Hook *h, const char *portid)
+{
+	g_autofree char *path = NULL, *text = NULL;
+
+	if (!safe_name(portid))
+		return NULL;
+	path = state_path(h, "netports", portid, "");
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	g_strstrip(text);
+	return *text ? g_steal_pointer(&text) : NULL;
+}
+
+/* What tapgate wants for one interface; FALSE: leave it alone. */
+static gboolean port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg)
+{
+	g_autoptr(NetworkXml) net = NULL;
+	g_autofree char *group = NULL;
+	const PortConfig *pg;
+
+	if (p->configured) {
+		*cfg = p->cfg;
+		return TRUE;
+	}
+	if (!p->network || !(net = network_cached(h, p->network)) || !net->has_metadata)
+		return FALSE;
+	group = g_strdup(p->portgroup);
+	if (!group)
+		group = port_group_cached(h, p->portid);
+	if (!group)
+		group = g_strdup(net->default_portgroup);
+	pg = group ? g_hash_table_lookup(net->portgroups, group) : NULL;
+	if (!pg)
+		die("domain interface %s: network '%s' has no tapgate portgroup '%s'", p->mac,
+		    p->network, group ? group : "(none)");
+	*cfg = *pg;
+	memcpy(cfg->mac, p->cfg.mac, 6);
+	return TRUE;
+}
+
+/* qemu start begin / reconnect begin: wire every configured port. */
+static int qemu_apply(const Hook *h)
+{
+	g_autoptr(DomainXml) dom = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+
+	if (domain_xml_parse(h->xml, h->len, &dom, &err) < 0)
+		die("domain '%s': %s", h->object, err->message);
+	if (!h->dry_run && tg_nl_open(&sk) < 0)
+		die("cannot open a netlink socket");
+	for (guint i = 0; i < dom->ports->len; i++) {
+		DomainPort *p = g_ptr_array_index(dom->ports, i);
+		g_autofree char *desc = NULL;
+		PortConfig cfg;
+
+		if (!p->mac || !port_wanted(h, p, &cfg))
+			continue;
+		if (!p->tap)
+			die("domain '%s': interface %s has tapgate metadata but no tap (<target dev>)",
+			    dom->name, p->mac);
+		desc = port_config_describe(&cfg);
+		if (h->dry_run) {
+			printf("%s %s: %s\n", p->tap, p->mac, desc);
+			continue;
+		}
+		if (port_reconcile(sk, p->tap, &cfg, changes, &err) < 0)
+			die("domain '%s': interface %s (%s): %s", dom->name, p->mac, p->tap,
+			    err->message);
+	}
+	for (guint i = 0; i < changes->len; i++)
+		fprintf(stderr, PROG ": %s: %s\n", dom->name, (char *)g_ptr_array_index(changes, i));
+	return 0;
+}
+
+/* network started/updated begin: remember what the qemu hook will need. */
+static int network_cache(const Hook *h)
+{
+	g_autoptr(NetworkXml) net = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if (network_xml_parse(h->xml, h->len, &net, &err) < 0)
+		die("network '%s': %s", h->object, err->message);
+	if (!safe_name(net->name))
+		die("network name '%s' cannot be cached", net->name);
+	if (h->dry_run) {
+		printf("network %s: %s\n", net->name,
+		       net->has_metadata ? "cache its tapgate portgroups" : "no tapgate metadata");
+		return 0;
+	}
+	if (!net->has_metadata) {
+		state_remove(h, "networks", net->name, ".xml");
+		return 0;
+	}
+	if (state_write(h, "networks", net->name, ".xml", h->xml, h->len, &err) < 0)
+		die("network '%s': %s", net->name, err->message);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b, void *data)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* network port-created begin: refuse a portgroup tapgate cannot wire, early. */
+static int network_port_created(const Hook *h)
+{
+	g_autoptr(NetworkXml) net = NULL;
+	g_autoptr(GError) err = NULL;
+	const char *group;
+
+	if (network_xml_parse(h->xml, h->len, &net, &err) < 0)
+		die("network '%s': %s", h->object, err->message);
+	if (!net->has_metadata) {
+		/* The hook input carries no metadata: use what network started cached. */
+		g_autoptr(NetworkXml) cached = network_cached(h, net->name);
+
+		if (!cached || !cached->has_metadata)
+			return 0;
+		g_hash_table_unref(net->portgroups);
+		net->portgroups = g_hash_table_ref(cached->portgroups);
+		g_free(net->default_portgroup);
+		net->default_portgroup = g_strdup(cached->default_portgroup);
+	}
+	group = net->port_group ? net->port_group : net->default_portgroup;
+	if (net->port_vlan)
+		die("network '%s': port %s asks for VLAN %u, which libvirt cannot put on a Linux "
+		    "bridge; use a portgroup mapped in the network's tapgate metadata", net->name,
+		    net->port_mac, net->port_vlan);
+	if (!group || !g_hash_table_contains(net->portgroups, group)) {
+		g_autofree const char **names =
+			(const char **)g_hash_table_get_keys_as_array(net->portgroups, NULL);
+		g_autofree char *known = NULL;
+
+		g_qsort_with_data(names, (gint)g_hash_table_size(net->portgroups), sizeof(char *),
+				  (GCompareDataFunc)cmp_str, NULL);
+		known = g_strjoinv(", ", (char **)names);
+		die("network '%s': port %s: no tapgate portgroup '%s' (the network's tapgate "
+		    "metadata maps: %s)", net->name, net->port_mac, group ? group : "(none)",
+		    *known ? known : "none");
+	}
+	if (h->dry_run) {
+		printf("port %s (%s): portgroup %s\n", net->port_uuid, net->port_mac, group);
+		return 0;
+	}
+	/* Keyed by port UUID, never MAC: update-device makes a temporary port
+	 * with the live port's MAC. */
+	if (!safe_name(net->port_uuid))
+		die("network '%s': port with no usable UUID", net->name);
+	if (state_write(h, "netports", net->port_uuid, "", group, strlen(group), &err) < 0)
+		die("network '%s': %s", net->name, err->message);
+	return 0;
+}
+
+/* Clean-ups: libvirt ignores their failure, so they only log. */
+static int network_forget(const Hook *h, gboolean port)
+{
+	g_autoptr(NetworkXml) net = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if (network_xml_parse(h->xml, h->len, &net, &err) < 0) {
+		fprintf(stderr, PROG ": network '%s': %s\n", h->object, err->message);
+		return 0;
+	}
+	if (h->dry_run)
+		printf("forget %s %s\n", port ? "port" : "network", port ? net->port_uuid : net->name);
+	else if (port && safe_name(net->port_uuid))
+		state_remove(h, "netports", net->port_uuid, "");
+	else if (!port && safe_name(net->name))
+		state_remove(h, "networks", net->name, ".xml");
+	return 0;
+}
+
+static char *read_stdin(gsize *len)
+{
+	GString *s = g_string_new(NULL);
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(0, buf, sizeof(buf))) > 0 && s->len < 16 * 1024 * 1024)
+		g_string_append_len(s, buf, n);
+	*len = s->len;
+	return g_string_free(s, FALSE);
+}
+
+static gboolean op_is(const Hook *h, const char *op, const char *subop)
+{
+	return !strcmp(h->op, op) && !strcmp(h->subop, subop);
+}
+
+int main(int argc, char **argv)
+{
+	g_autofree char *base = g_path_get_basename(argv[0]);
+	g_autofree char *dir = g_path_get_dirname(argv[0]);
+	g_autofree char *dirbase = g_path_get_basename(dir);
+	Hook h = { .state_dir = TG_STATE_DIR };
+	int i = 1;
+
+	h.qemu = !strcmp(base, "qemu") || !strcmp(dirbase, "qemu.d");
+	if (!h.qemu && strcmp(base, "network") && strcmp(dirbase, "network.d") &&
+	    (argc < 2 || (strcmp(argv[1], "--qemu") && strcmp(argv[1], "--network"))))
+		die("install me as /etc/libvirt/hooks/qemu.d/tapgate and "
+		    "/etc/libvirt/hooks/network.d/tapgate (or pass --qemu or --network)");
+	/* Options for tests and by-hand use; libvirt passes none. */
+	for (; i < argc && g_str_has_prefix(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--qemu"))
+			h.qemu = TRUE;
+		else if (!strcmp(argv[i], "--network"))
+			h.qemu = FALSE;
+		else if (!strcmp(argv[i], "--dry-run"))
+			h.dry_run = TRUE;
+		else if (g_str_has_prefix(argv[i], "--state-dir="))
+			h.state_dir = argv[i] + strlen("--state-dir=");
+		else
+			die("unknown option '%s'", argv[i]);
+	}
+	if (argc - i < 3)
+		die("usage: " PROG " [--qemu|--network] [--dry-run] [--state-dir=DIR] NAME OP SUBOP "
+		    "[EXTRA] < XML");
+	h.object = argv[i];
+	h.op = argv[i + 1];
+	h.subop = argv[i + 2];
+	/* The session daemon runs the same hooks as an ordinary user: there the
+	 * bridge helper does the wiring, and we could not anyway. */
+	if (!h.dry_run && geteuid() != 0)
+		return 0;
+	if (h.qemu && !op_is(&h, "start", "begin") && !op_is(&h, "reconnect", "begin"))
+		return 0;
+	if (!h.qemu && !op_is(&h, "started", "begin") && !op_is(&h, "updated", "begin") &&
+	    !op_is(&h, "port-created", "begin") && !op_is(&h, "port-deleted", "begin") &&
+	    !op_is(&h, "stopped", "end"))
+		return 0;
+	h.xml = read_stdin(&h.len);
+	if (h.qemu)
+		return qemu_apply(&h);
+	if (op_is(&h, "started", "begin") || op_is(&h, "updated", "begin"))
+		return network_cache(&h);
+	if (op_is(&h, "port-created", "begin"))
+		return network_port_created(&h);
+	return network_forget(&h, op_is(&h, "port-deleted", "begin"));
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Golden tests of a program's output: golden.sh PROGRAM DATADIR
+#
+# Each line of DATADIR/cases.txt, "NAME | ARGUMENTS | EXIT STATUS [| STDIN FILE]",
+# runs PROGRAM ARGUMENTS (with @D@ = DATADIR and @S@ = a state directory the
+# lines of one run share, in order) and compares stdout+stderr with
+# DATADIR/NAME.out and the exit status. Runs in a fresh network namespace that
+# holds only a bridge br0, so live checks see only that.
+# TAPGATE_UPDATE_GOLDEN=1 rewrites the .out files (review the diff!).
+set -uo pipefail
+prog=$1 data=$(cd "$2" && pwd)
+if [ -z "${TG_IN_NETNS:-}" ]; then
+	TG_IN_NETNS=1 exec unshare --net "$0" "$prog" "$data"
+fi
+ip link add br0 type bridge
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+
+n=0 failed=0
+cases=$(grep -v '^#' "$data/cases.txt" | grep .)
+echo "1..$(echo "$cases" | wc -l)"
+while IFS='|' read -r name args want input; do
+	name=$(echo $name) want=$(echo $want) input=$(echo $input)
+	args=${args//@D@/$data}
+	args=${args//@S@/$state}
+	n=$((n + 1))
+	stdin=/dev/null
+	[ -z "$input" ] || stdin=$data/$input
+	# shellcheck disable=SC2086
+	out=$("$prog" $args < "$stdin" 2>&1)
+	rc=$?
+	out=${out//$data/@D@}
+	out=${out//$state/@S@}
+	if [ "${TAPGATE_UPDATE_GOLDEN:-}" = 1 ]; then
+		printf '%s\n' "$out" > "$data/$name.out"
+	fi
+	if [ "$rc" = "$want" ] && [ "$out" = "$(cat "$data/$name.out" 2>/dev/null)" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name (exit $rc, want $want)"
+		diff <(cat "$data/$name.out" 2>/dev/null) <(printf '%s\n' "$out") | sed 's/^/# /'
+		failed=1
+	fi
+done <<< "$cases"
+exit $failed
