@@ -329,3 +329,62 @@ void helper_run_clear(HelperRun *run)
 	g_clear_pointer(&run->err, g_free);
 	g_clear_pointer(&run->out, g_free);
 }
+
+/**
+ * sandbox_tap() - a tap as libvirt makes one: named, a port of @bridge, up
+ * @name:	its name (vnetN)
+ * @bridge:	the bridge
+ *
+ * Return: its fd (no vnet header); the tap lives as long as the fd
+ */
+int sandbox_tap(const char *name, const char *bridge)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+	must(fd < 0 ? -1 : ioctl(fd, TUNSETIFF, &ifr), "TUNSETIFF");
+	sandbox_sh("ip link set %s master %s up", name, bridge);
+	return fd;
+}
+
+/**
+ * sandbox_run_hook() - run tapgate-hook as libvirt does, XML on stdin
+ * @hook:	the program
+ * @args:	its arguments ("--qemu lvt1 start begin -")
+ * @xml:	what libvirt would write to its stdin
+ * @err:	set to its stderr, last newline removed
+ *
+ * Return: its exit status
+ */
+int sandbox_run_hook(const char *hook, const char *args, const char *xml, char **err)
+{
+	g_autofree char *cmd = g_strdup_printf("exec %s %s < /tmp/hook-input.xml", hook, args);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	g_autoptr(GError) gerr = NULL;
+	int status;
+
+	sandbox_write("/tmp/hook-input.xml", xml, 0644, 0);
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+			  err, &status, &gerr))
+		g_error("cannot run %s: %s", hook, gerr->message);
+	g_strchomp(*err);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/**
+ * sandbox_domain_xml() - libvirt 9.0's captured "qemu start begin" input for
+ * a bridge interface, with @metadata (a <metadata> element) added
+ */
+char *sandbox_domain_xml(const char *metadata)
+{
+	g_autofree char *path = g_build_filename(g_getenv("TAPGATE_DATA"), "libvirt-9.0",
+						 "qemu-start-begin.bridge-iface.xml", NULL);
+	g_autofree char *xml = NULL;
+	g_auto(GStrv) parts = NULL;
+
+	if (!g_file_get_contents(path, &xml, NULL, NULL))
+		g_error("cannot read %s (TAPGATE_DATA)", path);
+	parts = g_strsplit(xml, "  <memory unit=", 2);
+	return g_strconcat(parts[0], metadata, "  <memory unit=", parts[1], NULL);
+}

@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "bridge-vlan.h"
+#include "fdb.h"
 #include "frames.h"
 #include "link.h"
 #include "netlink.h"
 #include "sandbox.h"
 #include "tg-util.h"
 
-static const char *helper;
+static const char *helper, *hook;
 
 static const char policy[] =
 	"[bridge br0]\n"
@@ -243,14 +244,58 @@ static void test_subif_tagged_on_uplink(void)
 	g_assert_false(frame_wait(a.tapfd, "guest on sub200", 500, NULL));
 }
 
+/* tapgate-hook on a libvirt-made port (vnetN) of a vlan-filtering bridge. */
+static void test_hook_access_pinned(void)
+{
+	g_autofree char *xml = sandbox_domain_xml(
+		"  <metadata><tg:ports xmlns:tg=\"https://tapgate.dev/ns/1\">"
+		"<tg:port mac=\"52:54:00:aa:bb:01\" vlan=\"100\" pin-mac=\"yes\"/>"
+		"</tg:ports></metadata>\n");
+	static const guint8 guest_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0x01 };
+	g_auto(HelperRun) peer = { .tapfd = -1 };
+	g_autofree char *err = NULL, *vids = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	tg_autoclose int guest = -1;
+	PortVlanState st;
+	LinkInfo tap;
+	gboolean plain;
+	VlanSet fdb;
+
+	setup_world();
+	sandbox_sh("ip link set br0 type bridge vlan_filtering 1");
+	guest = sandbox_tap("vnet9", "br0");
+	port("lan100", NULL, &peer);
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 start begin -", xml, &err), ==, 0);
+	get_link("vnet9", &tap);
+	g_assert_true(tap.locked);
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(bridge_vlan_get(sk, tap.ifindex, &st), ==, 0);
+	vids = vlan_set_format(&st.vids);
+	g_assert_cmpstr(vids, ==, "100");
+	g_assert_cmpuint(st.pvid, ==, 100);
+	g_assert_cmpint(fdb_static_vids(sk, tap.ifindex, guest_mac, &fdb, &plain), ==, 0);
+	g_assert_true(vlan_set_has(&fdb, 100));
+
+	frame_send(guest, FALSE, guest_mac, 0, "hooked guest on vlan 100");
+	g_assert_true(frame_wait(peer.tapfd, "hooked guest on vlan 100", 3000, NULL));
+	frame_send(guest, FALSE, mac_t, 0, "spoofed on vlan 100");
+	g_assert_false(frame_wait(peer.tapfd, "spoofed on vlan 100", 700, NULL));
+
+	/* Run again: nothing to change. */
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 reconnect begin -", xml, &err), ==, 0);
+	g_assert_cmpstr(err, ==, "");
+}
+
 int main(int argc, char **argv)
 {
 	guint i;
 
 	g_test_init(&argc, &argv, NULL);
 	helper = g_getenv("TAPGATE_HELPER");
-	if (!helper)
-		g_error("TAPGATE_HELPER must name the built tapgate-helper");
+	hook = g_getenv("TAPGATE_HOOK");
+	if (!helper || !hook || !g_getenv("TAPGATE_DATA"))
+		g_error("TAPGATE_HELPER, TAPGATE_HOOK and TAPGATE_DATA must be set");
 	sandbox_enter();
 	g_test_add_func("/vlan/access-trunk-frames", test_access_trunk_frames);
 	g_test_add_func("/vlan/default-vlan-isolated", test_default_vlan_isolated);
@@ -265,5 +310,6 @@ int main(int argc, char **argv)
 		g_test_add_data_func(p, &err_cases[i], test_err);
 	}
 	g_test_add_func("/subif/tagged-on-uplink", test_subif_tagged_on_uplink);
+	g_test_add_func("/hook/access-pinned", test_hook_access_pinned);
 	return g_test_run();
 }

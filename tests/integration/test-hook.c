@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tapgate-hook against real ports, fed libvirt 9.0's captured "qemu start
+ * begin" input: MAC pinning drops frames with a foreign source MAC and passes
+ * the guest's, isolation separates isolated ports, a second run changes
+ * nothing, and failures are one clear line with exit status 1.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "fdb.h"
+#include "frames.h"
+#include "link.h"
+#include "netlink.h"
+#include "sandbox.h"
+#include "tg-util.h"
+
+static const char *hook;
+static const guint8 guest_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0x01 };
+static const guint8 foreign_mac[6] = { 0x52, 0x54, 0x00, 0x66, 0x66, 0x66 };
+
+#define META(attrs) \
+	"  <metadata>\n" \
+	"    <tapgate:ports xmlns:tapgate=\"https://tapgate.dev/ns/1\">\n" \
+	"      <tapgate:port mac=\"52:54:00:aa:bb:01\" " attrs "/>\n" \
+	"    </tapgate:ports>\n" \
+	"  </metadata>\n"
+
+static void get_link(const char *name, LinkInfo *info)
+{
+	g_autoptr(NlSock) sk = NULL;
+
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(link_get(sk, name, info), ==, 0);
+}
+
+static void setup_world(void)
+{
+	sandbox_new_netns();
+	sandbox_sh("ip link add br0 type bridge && ip link set br0 up");
+}
+
+static void test_pin_mac(void)
+{
+	g_autofree char *xml = sandbox_domain_xml(META("pin-mac=\"yes\""));
+	g_autofree char *err = NULL, *err2 = NULL;
+	tg_autoclose int guest = -1, peer = -1;
+	g_autoptr(NlSock) sk = NULL;
+	gboolean plain = FALSE;
+	VlanSet vids;
+	LinkInfo port;
+
+	setup_world();
+	guest = sandbox_tap("vnet9", "br0");
+	peer = sandbox_tap("peer0", "br0");
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 start begin -", xml, &err), ==, 0);
+	g_assert_cmpstr(err, ==, "tapgate-hook: lvt1: vnet9: static fdb entry\n"
+				 "tapgate-hook: lvt1: vnet9: learning off locked on");
+	get_link("vnet9", &port);
+	g_assert_false(port.learning);
+	g_assert_true(port.locked);
+	g_assert_false(port.isolated);
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(fdb_static_vids(sk, port.ifindex, guest_mac, &vids, &plain), ==, 0);
+	g_assert_true(plain);
+
+	/* The guest's own frames pass; any other source MAC is dropped. */
+	frame_send(guest, FALSE, guest_mac, 0, "from the guest");
+	g_assert_true(frame_wait(peer, "from the guest", 3000, NULL));
+	frame_send(guest, FALSE, foreign_mac, 0, "spoofed");
+	g_assert_false(frame_wait(peer, "spoofed", 700, NULL));
+
+	/* libvirtd restarted: reconnect finds everything right and changes nothing. */
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 reconnect begin -", xml, &err2), ==, 0);
+	g_assert_cmpstr(err2, ==, "");
+}
+
+static void test_isolated(void)
+{
+	g_autofree char *meta = g_strconcat(
+		"  <metadata>\n"
+		"    <tg:ports xmlns:tg=\"https://tapgate.dev/ns/1\">\n"
+		"      <tg:port mac=\"52:54:00:aa:bb:01\" isolated=\"yes\"/>\n"
+		"      <tg:port mac=\"52:54:00:aa:bb:02\" isolated=\"yes\"/>\n"
+		"    </tg:ports>\n"
+		"  </metadata>\n", NULL);
+	g_autofree char *xml1 = sandbox_domain_xml(meta);
+	g_autofree char *err = NULL;
+	g_auto(GStrv) parts = NULL;
+	g_autofree char *xml = NULL;
+	tg_autoclose int a = -1, b = -1, c = -1;
+	LinkInfo port;
+
+	/* A second interface, vnet10, for the second MAC. */
+	parts = g_strsplit(xml1, "    </interface>", 2);
+	xml = g_strconcat(parts[0], "    </interface>\n    <interface type='bridge'>\n"
+			  "      <mac address='52:54:00:aa:bb:02'/>\n      <source bridge='br0'/>\n"
+			  "      <target dev='vnet10'/>\n      <model type='virtio'/>\n"
+			  "    </interface>", parts[1], NULL);
+	setup_world();
+	a = sandbox_tap("vnet9", "br0");
+	b = sandbox_tap("vnet10", "br0");
+	c = sandbox_tap("peer0", "br0");
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 start begin -", xml, &err), ==, 0);
+	get_link("vnet10", &port);
+	g_assert_true(port.isolated);
+	g_assert_true(port.learning);	/* not pinned */
+	frame_send(a, FALSE, guest_mac, 0, "isolated to the rest");
+	g_assert_true(frame_wait(c, "isolated to the rest", 3000, NULL));
+	g_assert_false(frame_wait(b, "isolated to the rest", 700, NULL));
+}
+
+typedef struct {
+	const char *name;
+	const char *metadata;
+	gboolean make_tap;
+	const char *expect_err;
+} ErrCase;
+
+static const ErrCase err_cases[] = {
+	{ "vlan-without-filtering", META("vlan=\"100\""), TRUE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01 (vnet9): bridge 'br0' does not "
+	  "filter VLANs; turn it on with 'ip link set dev br0 type bridge vlan_filtering 1'" },
+	{ "tap-missing", META("pin-mac=\"yes\""), FALSE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01 (vnet9): 'vnet9' does not exist" },
+	{ "bad-mac", "  <metadata><t:ports xmlns:t=\"https://tapgate.dev/ns/1\"><t:port mac=\"nope\"/>"
+	  "</t:ports></metadata>\n", TRUE,
+	  "tapgate-hook: domain 'lvt1': tapgate metadata: port 'nope': 'mac' must be a MAC address" },
+	{ "unknown-element", "  <metadata><t:ports xmlns:t=\"https://tapgate.dev/ns/1\"><t:vlan/>"
+	  "</t:ports></metadata>\n", TRUE,
+	  "tapgate-hook: domain 'lvt1': tapgate metadata: unknown element <vlan> (known: <port>)" },
+};
+
+static void test_err(gconstpointer data)
+{
+	const ErrCase *c = data;
+	g_autofree char *xml = sandbox_domain_xml(c->metadata);
+	g_autofree char *err = NULL;
+	tg_autoclose int tap = -1;
+
+	setup_world();
+	if (c->make_tap)
+		tap = sandbox_tap("vnet9", "br0");
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 start begin -", xml, &err), ==, 1);
+	g_assert_cmpstr(err, ==, c->expect_err);
+}
+
+/* The session daemon runs hooks as the user: nothing to do, nothing to fail. */
+static void test_not_root(void)
+{
+	g_autofree char *xml = sandbox_domain_xml(META("vlan=\"100\""));
+	g_autofree char *err = NULL;
+	g_autofree char *args = g_strdup_printf("-c 'exec setpriv --reuid=4242 --regid=4242 "
+						"--clear-groups %s --qemu lvt1 start begin -'", hook);
+
+	setup_world();
+	g_assert_cmpint(sandbox_run_hook("/bin/sh", args, xml, &err), ==, 0);
+	g_assert_cmpstr(err, ==, "");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	hook = g_getenv("TAPGATE_HOOK");
+	if (!hook || !g_getenv("TAPGATE_DATA"))
+		g_error("TAPGATE_HOOK and TAPGATE_DATA must be set");
+	sandbox_enter();
+	g_test_add_func("/hook/pin-mac", test_pin_mac);
+	g_test_add_func("/hook/isolated", test_isolated);
+	g_test_add_func("/hook/not-root", test_not_root);
+	for (guint i = 0; i < G_N_ELEMENTS(err_cases); i++) {
+		g_autofree char *p = g_strdup_printf("/hook/error/%s", err_cases[i].name);
+
+		g_test_add_data_func(p, &err_cases[i], test_err);
+	}
+	return g_test_run();
+}
