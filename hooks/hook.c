@@ -127,27 +127,19 @@ static char *port_group_cached(const Hook *h, const char *portid)
 static gboolean port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg)
 {
 	g_autoptr(NetworkXml) net = NULL;
+	g_autoptr(GError) err = NULL;
 	g_autofree char *group = NULL;
-	const PortConfig *pg;
 
 	if (p->configured) {
 		*cfg = p->cfg;
 		return TRUE;
 	}
-	if (!p->network || !(net = network_cached(h, p->network)) || !net->has_metadata)
+	if (!p->network || !(net = network_cached(h, p->network)))
 		return FALSE;
-	group = g_strdup(p->portgroup);
-	if (!group)
-		group = port_group_cached(h, p->portid);
-	if (!group)
-		group = g_strdup(net->default_portgroup);
-	pg = group ? g_hash_table_lookup(net->portgroups, group) : NULL;
-	if (!pg)
-		die("domain interface %s: network '%s' has no tapgate portgroup '%s'", p->mac,
-		    p->network, group ? group : "(none)");
-	*cfg = *pg;
-	memcpy(cfg->mac, p->cfg.mac, 6);
-	return TRUE;
+	group = p->portgroup ? g_strdup(p->portgroup) : port_group_cached(h, p->portid);
+	if (network_port_config(net, group, p, cfg, &err) < 0)
+		die("domain interface %s: %s", p->mac, err->message);
+	return net->has_metadata;
 }
 
 /* qemu start begin / reconnect begin: wire every configured port. */

@@ -315,7 +315,7 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 		return -EINVAL;
 	root = xmlDocGetRootElement(doc);
 	nw = is(root, "network") ? root : child(root, "network");
-	if (!nw) {
+	if (!nw && !is(root, "networkport")) {
 		g_set_error(error, TG_ERROR, EINVAL, "no <network> in the network hook's input");
 		return -EINVAL;
 	}
@@ -323,7 +323,7 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 	n->portgroups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, network_free_cfg);
 	n->name = child(nw, "name") ? (char *)xmlNodeGetContent(child(nw, "name")) : NULL;
 	n->bridge = attr(child(nw, "bridge"), "name");
-	for (const xmlNode *c = nw->children; c; c = c->next) {
+	for (const xmlNode *c = nw ? nw->children : NULL; c; c = c->next) {
 		g_autofree char *def = NULL;
 
 		if (!is(c, "portgroup"))
@@ -334,7 +334,7 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 			n->default_portgroup = attr(c, "name");
 		}
 	}
-	meta = tg_metadata(nw, "network");
+	meta = nw ? tg_metadata(nw, "network") : NULL;
 	n->has_metadata = meta != NULL;
 	for (const xmlNode *c = meta ? meta->children : NULL; c; c = c->next) {
 		g_autofree char *pg = NULL, *who = NULL, *qpg = NULL;
@@ -362,7 +362,7 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 		}
 		g_hash_table_replace(n->portgroups, g_steal_pointer(&pg), cfg);
 	}
-	port = child(root, "networkport");
+	port = is(root, "networkport") ? root : child(root, "networkport");
 	if (port) {
 		const xmlNode *tag = child(child(port, "vlan"), "tag");
 		g_autofree char *id = attr(tag, "id");
@@ -377,4 +377,35 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 	}
 	*net = g_steal_pointer(&n);
 	return 0;
+}
+
+/**
+ * network_port_config() - what a network's tapgate metadata says for one port
+ * @net:	the network (with its tapgate portgroups)
+ * @group:	the port's portgroup, or NULL for the network's default one
+ * @port:	the domain's interface (its MAC is copied)
+ * @cfg:	set when the network has tapgate metadata
+ * @error:	set when the portgroup is not mapped
+ *
+ * Return: 1 if @cfg was set, 0 if the network has no tapgate metadata (leave
+ * the port alone), -ENOENT if the portgroup has no tapgate mapping
+ */
+int network_port_config(const NetworkXml *net, const char *group, const DomainPort *port,
+			PortConfig *cfg, GError **error)
+{
+	const PortConfig *pg;
+
+	if (!net->has_metadata)
+		return 0;
+	if (!group)
+		group = net->default_portgroup;
+	pg = group ? g_hash_table_lookup(net->portgroups, group) : NULL;
+	if (!pg) {
+		g_set_error(error, TG_ERROR, ENOENT, "network '%s' has no tapgate portgroup '%s'",
+			    net->name, group ? group : "(none)");
+		return -ENOENT;
+	}
+	*cfg = *pg;
+	memcpy(cfg->mac, port->cfg.mac, 6);
+	return 1;
 }

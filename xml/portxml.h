@@ -44,5 +44,7 @@ void domain_xml_free(DomainXml *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainXml, domain_xml_free)
 
 int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **error);
+int network_port_config(const NetworkXml *net, const char *group, const DomainPort *port,
+			PortConfig *cfg, GError **error);
 void network_xml_free(NetworkXml *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NetworkXml, network_xml_free)

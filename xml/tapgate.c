@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check, "validate the policy (FILE:LINE errors, warnings, live bridges)" },
 	{ "explain", cmd_explain, "dry-run the helper's decision for a user and a bridge" },
+	{ "sync", cmd_sync, "reconcile running domains' ports with their tapgate metadata" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# tapgate-hook and 'tapgate sync' with a real libvirtd (system mode), started
+# here in private mount and network namespaces: its config, state, hooks and
+# guests are ours alone, and vanish with the test. TAP output.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../vm/sandbox.sh"
+sandbox_enter "$@"
+: "${TAPGATE_HOOK:?}" "${TAPGATE_CLI:?}" "${TAPGATE_PORT_STATE:?}"
+
+# libvirt's own directories, private: /etc is already an overlay; /var too.
+mkdir -p /tmp/.var-upper /tmp/.var-work
+mount -t overlay overlay -o lowerdir=/var,upperdir=/tmp/.var-upper,workdir=/tmp/.var-work /var
+grep -q '^libvirt-qemu:' /etc/passwd ||
+	echo 'libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin' >> /etc/passwd
+grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >> /etc/group
+grep -q '^kvm:' /etc/group || echo 'kvm:x:64056:' >> /etc/group
+mkdir -p /etc/libvirt/hooks/qemu.d /etc/libvirt/hooks/network.d /var/lib/libvirt /var/log/libvirt \
+	/var/cache/libvirt /run/libvirt
+cp "$TAPGATE_HOOK" /etc/libvirt/hooks/qemu.d/tapgate
+cp "$TAPGATE_HOOK" /etc/libvirt/hooks/network.d/tapgate
+cat > /etc/libvirt/libvirtd.conf <<'CONF'
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+CONF
+cat > /etc/libvirt/qemu.conf <<'CONF'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+security_driver = "none"
+stdio_handler = "file"
+cgroup_controllers = [ ]
+namespaces = [ ]
+CONF
+
+ip link add br0 type bridge
+ip link set br0 up
+
+LIBVIRTD=
+start_libvirtd() {
+	libvirtd >/tmp/libvirtd.log 2>&1 &
+	LIBVIRTD=$!
+	for _ in $(seq 1 100); do
+		virsh -c qemu:///system version >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "# libvirtd did not come up:"; sed 's/^/# /' /tmp/libvirtd.log
+	return 1
+}
+stop_libvirtd() {
+	[ -n "$LIBVIRTD" ] || return 0
+	kill "$LIBVIRTD" 2>/dev/null
+	wait "$LIBVIRTD" 2>/dev/null
+	LIBVIRTD=
+}
+WATCH=
+cleanup() {
+	[ -z "$WATCH" ] || { kill "$WATCH"; wait "$WATCH"; } 2>/dev/null
+	for d in $(virsh -c qemu:///system list --name 2>/dev/null); do
+		virsh -c qemu:///system destroy "$d" >/dev/null 2>&1
+	done
+	stop_libvirtd
+}
+trap cleanup EXIT
+v() { virsh -c qemu:///system "$@"; }
+
+# domain NAME METADATA: a diskless guest with one bridge NIC, ACPI for hot-plug.
+domain() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <metadata>
+    <tapgate:ports xmlns:tapgate="https://tapgate.dev/ns/1">
+$2
+    </tapgate:ports>
+  </metadata>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <interface type='bridge'>
+      <mac address='52:54:00:aa:bb:01'/>
+      <source bridge='br0'/>
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+XML
+}
+tap_of() { v domiflist "$1" | awk -v mac="$2" '$5 == mac { print $1 }'; }
+state_of() { "$TAPGATE_PORT_STATE" "$(tap_of "$1" "$2")" "$2"; }
+
+n=0 failed=0
+check() {	# DESCRIPTION COMMAND...
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@" >/tmp/check.log 2>&1; then
+		echo "ok $n - $desc"; sed "s/^/# /" /tmp/check.log
+	else
+		echo "not ok $n - $desc"; sed 's/^/# /' /tmp/check.log; failed=1
+	fi
+}
+expect_state() {	# DOMAIN MAC WANT
+	local got
+	got=$(state_of "$1" "$2")
+	echo "$2 on $(tap_of "$1" "$2"): $got"
+	[[ $got == $3* ]]
+}
+
+t_start_pins() {
+	domain vm1 '      <tapgate:port mac="52:54:00:aa:bb:01" pin-mac="yes" isolated="yes"/>
+      <tapgate:port mac="52:54:00:aa:bb:02" pin-mac="yes"/>
+      <tapgate:port mac="52:54:00:aa:bb:03" pin-mac="yes"/>' > /tmp/vm1.xml
+	v define /tmp/vm1.xml && v start vm1 &&
+		expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1"
+}
+t_refusing_hook() {
+	local out
+	domain vm2 '      <tapgate:port mac="52:54:00:aa:bb:01" vlan="100"/>' |
+		sed 's/aa:bb:01/aa:bb:21/g' > /tmp/vm2.xml
+	v define /tmp/vm2.xml || return 1
+	out=$(v start vm2 2>&1) && { echo "started anyway"; return 1; }
+	echo "$out"
+	[[ $out == *"tapgate-hook: domain 'vm2': interface 52:54:00:aa:bb:21 (vnet"*"): bridge 'br0' does not filter VLANs"* ]] &&
+		[ "$(v domstate vm2)" = "shut off" ]
+}
+t_hotplug_sync() {
+	local out
+	v attach-interface vm1 bridge br0 --mac 52:54:00:aa:bb:02 --model virtio --live || return 1
+	expect_state vm1 52:54:00:aa:bb:02 "learning=1 locked=0" || return 1	# no hook ran
+	out=$("$TAPGATE_CLI" sync -c qemu:///system) || return 1
+	echo "$out"
+	[[ $out == *"vm1: vnet"*": learning off locked on"* ]] &&
+		[[ $out == *"1 changed, 0 failed"* ]] &&
+		expect_state vm1 52:54:00:aa:bb:02 "learning=0 locked=1 isolated=0 pinned=1" &&
+		out=$("$TAPGATE_CLI" sync -c qemu:///system) && echo "$out" &&
+		[[ $out == *"0 changed, 0 failed"* ]]
+}
+t_watch() {
+	"$TAPGATE_CLI" sync -c qemu:///system --watch > /tmp/watch.log 2>&1 &
+	WATCH=$!
+	for _ in $(seq 1 50); do grep -q watching /tmp/watch.log && break; sleep 0.1; done
+	v attach-interface vm1 bridge br0 --mac 52:54:00:aa:bb:03 --model virtio --live || return 1
+	for _ in $(seq 1 50); do
+		[[ $(state_of vm1 52:54:00:aa:bb:03) == "learning=0 locked=1"* ]] && break
+		sleep 0.1
+	done
+	cat /tmp/watch.log
+	expect_state vm1 52:54:00:aa:bb:03 "learning=0 locked=1 isolated=0 pinned=1"
+}
+t_watch_survives_restart() {
+	stop_libvirtd
+	start_libvirtd || return 1
+	for _ in $(seq 1 100); do
+		[ "$(grep -c watching /tmp/watch.log)" -ge 2 ] && break
+		sleep 0.1
+	done
+	cat /tmp/watch.log
+	[ "$(grep -c watching /tmp/watch.log)" -ge 2 ]
+}
+t_reconnect_reapplies() {
+	local tap
+	tap=$(tap_of vm1 52:54:00:aa:bb:01)
+	kill "$WATCH"; wait "$WATCH" 2>/dev/null; WATCH=
+	bridge link set dev "$tap" learning on locked off isolated off
+	expect_state vm1 52:54:00:aa:bb:01 "learning=1 locked=0 isolated=0" || return 1
+	stop_libvirtd
+	start_libvirtd || return 1
+	expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1"
+}
+
+echo "1..6"
+if ! start_libvirtd; then
+	echo "Bail out! libvirtd does not start"
+	exit 1
+fi
+check "start applies MAC pinning and isolation" t_start_pins
+check "a refusing hook aborts the start, its message in virsh's error" t_refusing_hook
+check "a hot-plugged NIC (no hook runs) is fixed by 'tapgate sync', idempotently" t_hotplug_sync
+check "'tapgate sync --watch' fixes a hot-plugged NIC as it appears" t_watch
+check "'tapgate sync --watch' reconnects when libvirtd restarts" t_watch_survives_restart
+check "reconnect after a libvirtd restart re-applies what drifted" t_reconnect_reapplies
+exit $failed

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * 'tapgate sync': reconcile every tapgate-managed port of every running
+ * domain with its metadata, through the libvirt API. Needed because libvirt
+ * runs no hook at all when a bridge interface is hot-plugged. '--watch'
+ * stays connected and reconciles as devices are added and domains start,
+ * reconnecting when libvirtd restarts.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "netlink.h"
+#include "portxml.h"
+#include "tapgate.h"
+#include "tg-util.h"
+
+typedef struct {
+	struct nl_sock *sk;
+	gboolean dry_run;
+	guint domains, ports, changed, failed;
+} Sync;
+
+static void quiet_errors(void *data, virErrorPtr err)
+{
+}
+
+static char *libvirt_error(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return g_strdup(e && e->message ? e->message : "unknown libvirt error");
+}
+
+/* The portgroup libvirt gave a network port (its <group>), or NULL. */
+static char *port_group(virNetworkPtr net, const char *portid)
+{
+	virNetworkPortPtr port = portid ? virNetworkPortLookupByUUIDString(net, portid) : NULL;
+	g_autofree char *xml = port ? virNetworkPortGetXMLDesc(port, 0) : NULL;
+	g_autoptr(NetworkXml) parsed = NULL;
+	char *group = NULL;
+
+	if (xml && network_xml_parse(xml, strlen(xml), &parsed, NULL) == 0)
+		group = g_strdup(parsed->port_group);
+	if (port)
+		virNetworkPortFree(port);
+	return group;
+}
+
+static int port_config(virConnectPtr conn, const DomainPort *p, PortConfig *cfg, GError **error)
+{
+	virNetworkPtr net;
+	g_autofree char *xml = NULL, *group = NULL;
+	g_autoptr(NetworkXml) parsed = NULL;
+	int r;
+
+	if (p->configured) {
+		*cfg = p->cfg;
+		return 1;
+	}
+	if (!p->network || !(net = virNetworkLookupByName(conn, p->network)))
+		return 0;
+	xml = virNetworkGetXMLDesc(net, 0);
+	group = p->portgroup ? g_strdup(p->portgroup) : port_group(net, p->portid);
+	virNetworkFree(net);
+	if (!xml || network_xml_parse(xml, strlen(xml), &parsed, error) < 0)
+		return xml ? -EINVAL : 0;
+	r = network_port_config(parsed, group, p, cfg, error);
+	return r;
+}
+
+static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
+{
+	g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+	g_autoptr(DomainXml) d = NULL;
+	g_autoptr(GError) err = NULL;
+
+	s->domains++;
+	if (!xml || domain_xml_parse(xml, strlen(xml), &d, &err) < 0) {
+		g_autofree char *why = err ? g_strdup(err->message) : libvirt_error();
+
+		fprintf(stderr, "tapgate sync: domain '%s': %s\n", virDomainGetName(dom), why);
+		s->failed++;
+		return;
+	}
+	for (guint i = 0; i < d->ports->len; i++) {
+		DomainPort *p = g_ptr_array_index(d->ports, i);
+		g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GError) perr = NULL;
+		PortConfig cfg;
+		int r;
+
+		if (!p->mac || !p->tap)
+			continue;
+		r = port_config(conn, p, &cfg, &perr);
+		if (r == 0)
+			continue;
+		s->ports++;
+		if (r > 0 && s->dry_run) {
+			g_autofree char *desc = port_config_describe(&cfg);
+
+			printf("%s: %s %s: %s\n", d->name, p->tap, p->mac, desc);
+			continue;
+		}
+		if (r < 0 || port_reconcile(s->sk, p->tap, &cfg, changes, &perr) < 0) {
+			fprintf(stderr, "tapgate sync: domain '%s': interface %s (%s): %s\n", d->name,
+				p->mac, p->tap, perr->message);
+			s->failed++;
+			continue;
+		}
+		for (guint j = 0; j < changes->len; j++)
+			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
+		s->changed += changes->len > 0;
+	}
+	fflush(stdout);
+}
+
+static int sync_all(virConnectPtr conn, Sync *s)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	if (n < 0)
+		return -EIO;
+	for (int i = 0; i < n; i++) {
+		sync_domain(conn, doms[i], s);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return 0;
+}
+
+static int on_device_added(virConnectPtr conn, virDomainPtr dom, const char *alias, void *data)
+{
+	sync_domain(conn, dom, data);
+	return 0;
+}
+
+static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *data)
+{
+	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
+		sync_domain(conn, dom, data);
+	return 0;
+}
+
+static void on_close(virConnectPtr conn, int reason, void *data)
+{
+	*(gboolean *)data = TRUE;
+}
+
+/* Connected, reconcile, then follow events until the connection drops. */
+static void watch_once(const char *uri, Sync *s)
+{
+	gboolean closed = FALSE;
+	virConnectPtr conn = virConnectOpen(uri);
+	int added, life;
+
+	if (!conn)
+		return;
+	virConnectSetKeepAlive(conn, 5, 3);
+	virConnectRegisterCloseCallback(conn, on_close, &closed, NULL);
+	added = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+						 VIR_DOMAIN_EVENT_CALLBACK(on_device_added), s, NULL);
+	life = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), s, NULL);
+	{
+		g_autofree char *u = virConnectGetURI(conn);
+
+		printf("tapgate sync: watching %s\n", u ? u : "libvirt");
+		fflush(stdout);
+	}
+	sync_all(conn, s);
+	while (!closed && virEventRunDefaultImpl() == 0)
+		;
+	if (added >= 0)
+		virConnectDomainEventDeregisterAny(conn, added);
+	if (life >= 0)
+		virConnectDomainEventDeregisterAny(conn, life);
+	virConnectUnregisterCloseCallback(conn, on_close);
+	virConnectClose(conn);
+	printf("tapgate sync: lost the connection to libvirt; reconnecting\n");
+	fflush(stdout);
+}
+
+/** cmd_sync() - 'tapgate sync [--connect URI] [--watch] [--dry-run]' */
+int cmd_sync(int argc, char **argv)
+{
+	static char *opt_uri;
+	static gboolean opt_watch, opt_dry;
+	const GOptionEntry entries[] = {
+		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &opt_uri, "libvirt URI", "URI" },
+		{ "watch", 'w', 0, G_OPTION_ARG_NONE, &opt_watch,
+		  "Keep running: reconcile when devices are added or domains start", NULL },
+		{ "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opt_dry,
+		  "Show what each port should be; change nothing", NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- reconcile tapgate-managed ports");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	Sync s = { .dry_run = FALSE };
+	virConnectPtr conn;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1)
+		return usage_error(err ? err->message : "unexpected argument", "sync");
+	s.dry_run = opt_dry;
+	if (!opt_dry && (tg_nl_open(&sk) < 0 || geteuid() != 0)) {
+		fprintf(stderr, "tapgate sync: changing bridge ports needs root (or --dry-run)\n");
+		return 1;
+	}
+	s.sk = sk;
+	virSetErrorFunc(NULL, quiet_errors);
+	if (opt_watch) {
+		if (virEventRegisterDefaultImpl() < 0) {
+			fprintf(stderr, "tapgate sync: cannot set up libvirt events\n");
+			return 1;
+		}
+		for (;;) {
+			watch_once(opt_uri, &s);
+			sleep(2);
+		}
+	}
+	conn = virConnectOpen(opt_uri);
+	if (!conn) {
+		g_autofree char *why = libvirt_error();
+
+		fprintf(stderr, "tapgate sync: cannot connect to libvirt: %s\n", why);
+		return 1;
+	}
+	if (sync_all(conn, &s) < 0) {
+		g_autofree char *why = libvirt_error();
+
+		fprintf(stderr, "tapgate sync: cannot list domains: %s\n", why);
+		virConnectClose(conn);
+		return 1;
+	}
+	virConnectClose(conn);
+	printf("tapgate sync: %u running domain%s, %u managed port%s, %u changed, %u failed\n",
+	       s.domains, s.domains == 1 ? "" : "s", s.ports, s.ports == 1 ? "" : "s", s.changed,
+	       s.failed);
+	return s.failed ? 1 : 0;
+}
