@@ -6,7 +6,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../vm/sandbox.sh"
 sandbox_enter "$@"
-: "${TAPGATE_HOOK:?}" "${TAPGATE_CLI:?}" "${TAPGATE_PORT_STATE:?}"
+: "${TAPGATE_HOOK:?}" "${TAPGATE_CLI:?}" "${TAPGATE_PORT_STATE:?}" "${TG_VM_IMAGE:?}" "${TG_SRC:?}"
 
 # libvirt's own directories, private: /etc is already an overlay; /var too.
 mkdir -p /tmp/.var-upper /tmp/.var-work
@@ -34,6 +34,7 @@ namespaces = [ ]
 CONF
 
 ip link add br0 type bridge
+ip addr add 10.0.0.1/24 dev br0
 ip link set br0 up
 
 LIBVIRTD=
@@ -170,7 +171,59 @@ t_reconnect_reapplies() {
 	expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1"
 }
 
-echo "1..6"
+# A real guest (the test kernel of tests/vm, booted by libvirt) on a pinned port.
+t_guest_spoof() {
+	local job=/tmp/job-vm3
+	mkdir -p "$job"
+	printf 'TG_SRC=%q\nTG_BUILD=%q\n' "$TG_SRC" "$TG_SRC" > "$job/env"
+	echo "bash tests/libvirt/guest-spoof.sh" > "$job/cmd"
+	cat > /tmp/vm3.xml <<XML
+<domain type='qemu'>
+  <name>vm3</name>
+  <metadata>
+    <tapgate:ports xmlns:tapgate="https://tapgate.dev/ns/1">
+      <tapgate:port mac="52:54:00:aa:bb:31" pin-mac="yes"/>
+    </tapgate:ports>
+  </metadata>
+  <memory unit='MiB'>512</memory>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$TG_VM_IMAGE/vmlinux</kernel>
+    <initrd>$TG_VM_IMAGE/initramfs.cpio</initrd>
+    <cmdline>console=ttyS0 loglevel=3 panic=-1 mitigations=off 8250.nr_uarts=2</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>
+      <source dir='/usr'/><target dir='usr'/><readonly/>
+    </filesystem>
+    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>
+      <source dir='/etc'/><target dir='hostetc'/><readonly/>
+    </filesystem>
+    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>
+      <source dir='$TG_SRC'/><target dir='src'/><readonly/>
+    </filesystem>
+    <filesystem type='mount' accessmode='passthrough' multidevs='remap'>
+      <source dir='$job'/><target dir='job'/>
+    </filesystem>
+    <serial type='file'><source path='/tmp/vm3-console.log'/><target port='0'/></serial>
+    <serial type='file'><source path='/tmp/vm3-output.log'/><target port='1'/></serial>
+    <interface type='bridge'>
+      <mac address='52:54:00:aa:bb:31'/>
+      <source bridge='br0'/>
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+XML
+	v create /tmp/vm3.xml || return 1
+	for _ in $(seq 1 1200); do [ -s "$job/rc" ] && break; sleep 0.2; done
+	cat /tmp/vm3-output.log
+	[ -s "$job/rc" ] || { echo "the guest never finished; its console:"; tail -20 /tmp/vm3-console.log; return 1; }
+	[ "$(cat "$job/rc")" = 0 ]
+}
+
+echo "1..7"
 if ! start_libvirtd; then
 	echo "Bail out! libvirtd does not start"
 	exit 1
@@ -181,4 +234,5 @@ check "a hot-plugged NIC (no hook runs) is fixed by 'tapgate sync', idempotently
 check "'tapgate sync --watch' fixes a hot-plugged NIC as it appears" t_watch
 check "'tapgate sync --watch' reconnects when libvirtd restarts" t_watch_survives_restart
 check "reconnect after a libvirtd restart re-applies what drifted" t_reconnect_reapplies
+check "a real guest on a pinned port: its own frames pass, spoofed ones are dropped" t_guest_spoof
 exit $failed
