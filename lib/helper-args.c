@@ -16,13 +16,9 @@
 static int parse_fd(const char *s, int *fd, GError **error)
 {
 	g_autofree char *q = tg_quote(s);
-	char *end = NULL;
 	guint64 v;
 
-	if (!g_ascii_isdigit(s[0]))
-		goto bad;
-	v = g_ascii_strtoull(s, &end, 10);
-	if (*end || v > INT_MAX)
+	if (tg_parse_uint(s, INT_MAX, &v) < 0)
 		goto bad;
 	if (v <= 2) {
 		g_set_error(error, TG_ERROR, EINVAL,

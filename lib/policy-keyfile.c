@@ -175,12 +175,10 @@ static int index_build(Index *ix, const char *text, gsize len, GError **error)
 /* Numeric ids are taken as they are; names go through the environment. */
 static int resolve_id(const PolicyEnv *env, gboolean group, const char *name, guint32 *id)
 {
-	char *end = NULL;
 	guint64 v;
 
 	if (g_ascii_isdigit(name[0])) {
-		v = g_ascii_strtoull(name, &end, 10);
-		if (*end || v >= G_MAXUINT32)
+		if (tg_parse_uint(name, G_MAXUINT32 - 1, &v) < 0)
 			return -EINVAL;
 		*id = (guint32)v;
 		return 0;
@@ -258,14 +256,11 @@ static int key_bool(const Section *sec, const char *key, gboolean *out, GError *
 static int key_count(const Section *sec, const char *key, unsigned int *out, GError **error)
 {
 	g_autofree char *v = NULL;
-	char *end = NULL;
 	guint64 n;
 
 	if (key_string(sec, key, &v, error) < 0)
 		return -EINVAL;
-	g_strstrip(v);
-	n = g_ascii_isdigit(v[0]) ? g_ascii_strtoull(v, &end, 10) : 0;
-	if (!end || *end || n < 1 || n > 1000000)
+	if (tg_parse_uint(g_strstrip(v), 1000000, &n) < 0 || n < 1)
 		return key_error(sec, key, error, "%s must be a number from 1 to 1000000", key);
 	*out = (unsigned int)n;
 	return 0;

@@ -31,3 +31,4 @@ static inline int tg_steal_fd(int *fd)
 GQuark tg_error_quark(void);
 
 char *tg_quote(const char *s);
+int tg_parse_uint(const char *s, guint64 max, guint64 *value);

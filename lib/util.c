@@ -33,3 +33,26 @@ char *tg_quote(const char *s)
 		g_string_append(out, "...");
 	return g_string_free(out, FALSE);
 }
+
+/**
+ * tg_parse_uint() - a decimal number and nothing else
+ * @s:		the text: digits only (no sign, no space, no suffix)
+ * @max:	the largest value accepted
+ * @value:	set on success
+ *
+ * Return: 0, or -EINVAL for anything else or anything above @max
+ */
+int tg_parse_uint(const char *s, guint64 max, guint64 *value)
+{
+	char *end = NULL;
+	guint64 v;
+
+	if (!s || !g_ascii_isdigit(s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = g_ascii_strtoull(s, &end, 10);
+	if (*end || errno || v > max)
+		return -EINVAL;
+	*value = v;
+	return 0;
+}

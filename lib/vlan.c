@@ -15,18 +15,14 @@
  */
 int vlan_parse_vid(const char *s, unsigned int *vid, GError **error)
 {
-	g_autofree char *q = tg_quote(s);
-	char *end = NULL;
+	g_autofree char *q = NULL;
 	guint64 v;
 
-	if (!g_ascii_isdigit(s[0]))
-		goto bad;
-	v = g_ascii_strtoull(s, &end, 10);
-	if (*end || v < VLAN_VID_MIN || v > VLAN_VID_MAX)
-		goto bad;
-	*vid = (unsigned int)v;
-	return 0;
-bad:
+	if (tg_parse_uint(s, VLAN_VID_MAX, &v) == 0 && v >= VLAN_VID_MIN) {
+		*vid = (unsigned int)v;
+		return 0;
+	}
+	q = tg_quote(s);
 	g_set_error(error, TG_ERROR, EINVAL, "'%s' is not a VLAN id (1-4094)", q);
 	return -EINVAL;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/if_tun.h>
 
+#include "tabletest.h"
 #include "config.h"
 #include "frames.h"
 #include "link.h"
@@ -343,16 +344,8 @@ int main(int argc, char **argv)
 	sandbox_enter();
 	setuid_helper = sandbox_setuid_copy(helper);
 
-	for (i = 0; i < G_N_ELEMENTS(ok_cases); i++) {
-		g_autofree char *path = g_strdup_printf("/helper/ok/%s", ok_cases[i].name);
-
-		g_test_add_data_func(path, &ok_cases[i], test_ok);
-	}
-	for (i = 0; i < G_N_ELEMENTS(err_cases); i++) {
-		g_autofree char *path = g_strdup_printf("/helper/error/%s", err_cases[i].name);
-
-		g_test_add_data_func(path, &err_cases[i], test_err);
-	}
+	TABLETEST_ADD("/helper/ok", ok_cases, test_ok);
+	TABLETEST_ADD("/helper/error", err_cases, test_err);
 	for (i = 0; i < G_N_ELEMENTS(file_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/helper/untrusted-file/%s",
 							file_cases[i].name);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tabletest.h"
 #include "fdb.h"
 #include "frames.h"
 #include "link.h"
@@ -168,10 +169,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/hook/pin-mac", test_pin_mac);
 	g_test_add_func("/hook/isolated", test_isolated);
 	g_test_add_func("/hook/not-root", test_not_root);
-	for (guint i = 0; i < G_N_ELEMENTS(err_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/hook/error/%s", err_cases[i].name);
-
-		g_test_add_data_func(p, &err_cases[i], test_err);
-	}
+	TABLETEST_ADD("/hook/error", err_cases, test_err);
 	return g_test_run();
 }

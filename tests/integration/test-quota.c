@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tabletest.h"
 #include "sandbox.h"
 #include "tg-util.h"
 
@@ -241,10 +242,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/quota/concurrent-total", test_concurrent_total);
 	g_test_add_func("/quota/per-group", test_per_group);
 	g_test_add_func("/quota/crashed-holder-culled", test_crashed_holder_culled);
-	for (guint i = 0; i < G_N_ELEMENTS(state_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/quota/state/%s", state_cases[i].name);
-
-		g_test_add_data_func(p, &state_cases[i], test_state);
-	}
+	TABLETEST_ADD("/quota/state", state_cases, test_state);
 	return g_test_run();
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tabletest.h"
 #include "bridge-vlan.h"
 #include "fdb.h"
 #include "frames.h"
@@ -289,8 +290,6 @@ static void test_hook_access_pinned(void)
 
 int main(int argc, char **argv)
 {
-	guint i;
-
 	g_test_init(&argc, &argv, NULL);
 	helper = g_getenv("TAPGATE_HELPER");
 	hook = g_getenv("TAPGATE_HOOK");
@@ -299,16 +298,8 @@ int main(int argc, char **argv)
 	sandbox_enter();
 	g_test_add_func("/vlan/access-trunk-frames", test_access_trunk_frames);
 	g_test_add_func("/vlan/default-vlan-isolated", test_default_vlan_isolated);
-	for (i = 0; i < G_N_ELEMENTS(state_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/vlan/port-state/%s", state_cases[i].name);
-
-		g_test_add_data_func(p, &state_cases[i], test_port_state);
-	}
-	for (i = 0; i < G_N_ELEMENTS(err_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/vlan/error/%s", err_cases[i].name);
-
-		g_test_add_data_func(p, &err_cases[i], test_err);
-	}
+	TABLETEST_ADD("/vlan/port-state", state_cases, test_port_state);
+	TABLETEST_ADD("/vlan/error", err_cases, test_err);
 	g_test_add_func("/subif/tagged-on-uplink", test_subif_tagged_on_uplink);
 	g_test_add_func("/hook/access-pinned", test_hook_access_pinned);
 	return g_test_run();

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The helper's command line, as QEMU and libvirt write it and as nobody should. */
+#include "tabletest.h"
 #include "helper-args.h"
 
 typedef struct {
@@ -93,10 +94,6 @@ static void test_args(gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *p = g_strdup_printf("/helper-args/%s", cases[i].name);
-
-		g_test_add_data_func(p, &cases[i], test_args);
-	}
+	TABLETEST_ADD("/helper-args", cases, test_args);
 	return g_test_run();
 }

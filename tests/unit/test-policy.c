@@ -2,6 +2,7 @@
 /* The policy parsers and the decision, table-driven, on an in-memory /etc. */
 #include <string.h>
 
+#include "tabletest.h"
 #include "fake-env.h"
 #include "policy.h"
 
@@ -382,24 +383,10 @@ static void test_null_policy(void)
 
 int main(int argc, char **argv)
 {
-	guint i;
-
 	g_test_init(&argc, &argv, NULL);
-	for (i = 0; i < G_N_ELEMENTS(decide_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/policy/decide/%s", decide_cases[i].name);
-
-		g_test_add_data_func(p, &decide_cases[i], test_decide);
-	}
-	for (i = 0; i < G_N_ELEMENTS(error_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/policy/error/%s", error_cases[i].name);
-
-		g_test_add_data_func(p, &error_cases[i], test_error);
-	}
-	for (i = 0; i < G_N_ELEMENTS(target_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/policy/target/%s", target_cases[i].name);
-
-		g_test_add_data_func(p, &target_cases[i], test_target);
-	}
+	TABLETEST_ADD("/policy/decide", decide_cases, test_decide);
+	TABLETEST_ADD("/policy/error", error_cases, test_error);
+	TABLETEST_ADD("/policy/target", target_cases, test_target);
 	g_test_add_func("/policy/warnings", test_warnings);
 	g_test_add_func("/policy/null", test_null_policy);
 	return g_test_run();

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tabletest.h"
 #include "link.h"
 #include "secfile.h"
 #include "tap.h"
@@ -273,10 +274,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/secfile-relative", test_secfile_relative);
 	g_test_add_func("/util/vlan-sets", test_vlan_sets);
 	g_test_add_func("/util/portstate-check", test_portstate_check);
-	for (guint i = 0; i < G_N_ELEMENTS(secfile_cases); i++) {
-		g_autofree char *p = g_strdup_printf("/util/secfile/%s", secfile_cases[i].name);
-
-		g_test_add_data_func(p, &secfile_cases[i], test_secfile);
-	}
+	TABLETEST_ADD("/util/secfile", secfile_cases, test_secfile);
 	return g_test_run();
 }
