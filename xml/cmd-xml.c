@@ -355,13 +355,16 @@ static void reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 	}
 }
 
-static int merge_metadata(virDomainPtr dom, const PortConfig *cfg, unsigned int where)
+/* Merge the port into the domain's tapgate metadata; *@before gets what was
+ * there (NULL: nothing), so a failed attach can put it back. */
+static int merge_metadata(virDomainPtr dom, const PortConfig *cfg, unsigned int where,
+			  char **before)
 {
-	g_autofree char *existing = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, TG_XMLNS,
-							 where);
 	g_autoptr(GError) err = NULL;
-	g_autofree char *merged = gen_ports_metadata(existing, cfg, &err);
+	g_autofree char *merged = NULL;
 
+	*before = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, TG_XMLNS, where);
+	merged = gen_ports_metadata(*before, cfg, &err);
 	if (!merged)
 		return fail("%s", err->message);
 	if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, merged, "tapgate", TG_XMLNS,
@@ -373,11 +376,23 @@ static int merge_metadata(virDomainPtr dom, const PortConfig *cfg, unsigned int 
 	return 0;
 }
 
+/* Put back what merge_metadata() replaced (re-serialised without its
+ * namespace, as virDomainSetMetadata wants), or remove it if nothing was. */
+static void restore_metadata(virDomainPtr dom, const char *before, unsigned int where)
+{
+	g_autofree char *plain = before ? gen_ports_metadata(before, NULL, NULL) : NULL;
+
+	virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, plain, plain ? "tapgate" : NULL,
+			     TG_XMLNS, where);
+}
+
 static int xml_attach(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- add a tapgate NIC to a domain");
 	g_autoptr(GError) err = NULL;
 	g_autofree char *iface = NULL, *meta = NULL, *inactive = NULL, *mac = NULL;
+	g_autofree char *before_config = NULL, *before_live = NULL;
+	gboolean merged_config = FALSE, merged_live = FALSE;
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(GHashTable) used = NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN];
@@ -429,13 +444,24 @@ static int xml_attach(int argc, char **argv)
 	meta_cfg = spec.cfg;
 	if (spec.libvirt >= LIBVIRT_NATIVE_BRIDGE_VLAN)
 		meta_cfg.vlan.mode = PORT_PLAIN;
-	if (meta && ((r = merge_metadata(dom, &meta_cfg, VIR_DOMAIN_AFFECT_CONFIG)) ||
-		     (live && (r = merge_metadata(dom, &meta_cfg, VIR_DOMAIN_AFFECT_LIVE)))))
-		goto out;
-	if (virDomainAttachDeviceFlags(dom, iface, where) < 0) {
+	if (meta) {
+		r = merge_metadata(dom, &meta_cfg, VIR_DOMAIN_AFFECT_CONFIG, &before_config);
+		merged_config = r == 0;
+		if (!r && live) {
+			r = merge_metadata(dom, &meta_cfg, VIR_DOMAIN_AFFECT_LIVE, &before_live);
+			merged_live = r == 0;
+		}
+	}
+	if (!r && virDomainAttachDeviceFlags(dom, iface, where) < 0) {
 		g_autofree char *why = lverr();
 
 		r = fail("cannot attach %s to domain '%s': %s", mac, o_domain, why);
+	}
+	if (r) {	/* leave nothing half-done */
+		if (merged_config)
+			restore_metadata(dom, before_config, VIR_DOMAIN_AFFECT_CONFIG);
+		if (merged_live)
+			restore_metadata(dom, before_live, VIR_DOMAIN_AFFECT_LIVE);
 		goto out;
 	}
 	printf("attached %s to domain '%s' (%s)\n", mac, o_domain, live ? "config and live" : "config");

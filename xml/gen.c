@@ -161,45 +161,56 @@ char *gen_interface(const IfaceSpec *spec, char **metadata)
 }
 
 /**
- * gen_ports_metadata() - merge one port into a domain's <tapgate:ports>
- * @existing:	the element libvirt has now, or NULL
- * @cfg:	the port's entry (already stripped of what libvirt does natively)
+ * gen_ports_metadata() - merge one port into a domain's tapgate metadata
+ * @existing:	the <tapgate:ports> element libvirt has now, or NULL
+ * @cfg:	the port's entry (already stripped of what libvirt does natively),
+ *		or NULL to only copy @existing
  * @error:	set if @existing does not parse
  *
- * An entry for the same MAC is replaced; everything else is kept.
+ * An entry for the same MAC is replaced; every other entry is kept. The
+ * result has no namespace declaration: virDomainSetMetadata() puts the
+ * element into tapgate's namespace itself (and refuses one already there).
  *
- * Return: the merged element, newly allocated, or NULL on error
+ * Return: the merged <ports> element, newly allocated, or NULL on error
  */
 char *gen_ports_metadata(const char *existing, const PortConfig *cfg, GError **error)
 {
-	g_autoptr(xmlDoc) doc = NULL;
-	xmlNode *root;
-	g_autofree char *mac = mac_format(cfg->mac);
+	g_autoptr(xmlDoc) old = NULL;
+	g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNode *root = xmlNewDocNode(doc, NULL, (const xmlChar *)"ports", NULL);
+	g_autofree char *mac = cfg ? mac_format(cfg->mac) : g_strdup("");
+	xmlNode *port;
 
+	xmlDocSetRootElement(doc, root);
 	if (existing) {
-		doc = xmlReadMemory(existing, (int)strlen(existing), "metadata", NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				    XML_PARSE_NOBLANKS);
-		if (!doc || !xmlDocGetRootElement(doc)) {
+		old = xmlReadMemory(existing, (int)strlen(existing), "metadata", NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		if (!old || !xmlDocGetRootElement(old)) {
 			g_set_error(error, TG_ERROR, EINVAL, "the domain's tapgate metadata does not parse");
 			return NULL;
 		}
-		root = xmlDocGetRootElement(doc);
-		for (xmlNode *n = root->children, *next; n; n = next) {
-			xmlChar *m = xmlGetNoNsProp(n, (const xmlChar *)"mac");
+		for (xmlNode *n = xmlDocGetRootElement(old)->children; n; n = n->next) {
+			xmlChar *m = n->type == XML_ELEMENT_NODE
+					     ? xmlGetNoNsProp(n, (const xmlChar *)"mac") : NULL;
 
-			next = n->next;
-			if (m && !g_ascii_strcasecmp((const char *)m, mac)) {
-				xmlUnlinkNode(n);
-				xmlFreeNode(n);
+			if (m && g_ascii_strcasecmp((const char *)m, mac)) {
+				xmlNode *copy = elem(root, (const char *)n->name);
+
+				for (xmlAttr *a = n->properties; a; a = a->next) {
+					xmlChar *v = xmlNodeListGetString(old, a->children, 1);
+
+					set(copy, (const char *)a->name, (const char *)v);
+					xmlFree(v);
+				}
 			}
 			xmlFree(m);
 		}
-	} else {
-		doc = xmlNewDoc((const xmlChar *)"1.0");
-		root = ports_root(doc);
 	}
-	add_port(root, cfg, TRUE);
+	if (cfg) {
+		port = elem(root, "port");
+		set(port, "mac", mac);
+		port_attrs(port, cfg, TRUE);
+	}
 	return dump(root);
 }
 

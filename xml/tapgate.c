@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
+#include <libxml/xmlerror.h>
 
 #include "config.h"
 #include "tapgate.h"
@@ -40,8 +41,14 @@ int usage_error(const char *message, const char *command)
 	return 2;
 }
 
+static void quiet_libxml(void *ctx, const char *msg, ...)
+{
+}
+
 int main(int argc, char **argv)
 {
+	/* Errors come back as values; libxml2 must not print on its own. */
+	xmlSetGenericErrorFunc(NULL, quiet_libxml);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

@@ -171,6 +171,74 @@ t_reconnect_reapplies() {
 	expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1"
 }
 
+# 'tapgate xml attach' on a running domain: metadata merged, NIC added, and
+# the new port wired at once; libvirt shows back what was written.
+t_xml_attach() {
+	local out mac live config
+	out=$("$TAPGATE_CLI" xml attach -c qemu:///system --domain vm1 --bridge br0 --pin-mac) ||
+		return 1
+	echo "$out"
+	mac=$(echo "$out" | sed -n 's/^attached \([0-9a-f:]*\) .*/\1/p')
+	[ -n "$mac" ] || return 1
+	expect_state vm1 "$mac" "learning=0 locked=1 isolated=0 pinned=1" || return 1
+	live=$(v dumpxml vm1) config=$(v dumpxml --inactive vm1)
+	for x in "$live" "$config"; do
+		grep -q "<mac address='$mac'/>" <<< "$x" &&
+			grep -q "<tapgate:port mac=\"$mac\" pin-mac=\"yes\"/>" <<< "$x" &&
+			grep -q '<tapgate:port mac="52:54:00:aa:bb:01" pin-mac="yes" isolated="yes"/>' <<< "$x" ||
+			{ echo "dumpxml lacks the NIC or the merged metadata:"; echo "$x"; return 1; }
+	done
+	# The same MAC again is refused, and nothing changes.
+	out=$("$TAPGATE_CLI" xml attach -c qemu:///system --domain vm1 --bridge br0 --mac "$mac" 2>&1) &&
+		return 1
+	echo "$out"
+	[[ $out == "tapgate: MAC $mac is already used by domain 'vm1'" ]] &&
+		[ "$(v dumpxml vm1 | grep -c "<mac address='$mac'/>")" = 1 ]
+}
+
+# Generate, attach to a stopped domain, start it: the hook applies what the
+# generated XML asked for.
+t_xml_attach_then_start() {
+	local out mac
+	domain vm5 '' | sed 's/aa:bb:01/aa:bb:51/' > /tmp/vm5.xml
+	v define /tmp/vm5.xml || return 1
+	out=$("$TAPGATE_CLI" xml attach -c qemu:///system --domain vm5 --bridge br0 --pin-mac) ||
+		return 1
+	echo "$out"
+	[[ $out == *"(config)"* ]] || return 1
+	mac=$(echo "$out" | sed -n 's/^attached \([0-9a-f:]*\) .*/\1/p')
+	v start vm5 || return 1
+	expect_state vm5 "$mac" "learning=0 locked=1 isolated=0 pinned=1" &&
+		expect_state vm5 52:54:00:aa:bb:51 "learning=1 locked=0"	# no metadata: left alone
+}
+
+# What 'tapgate xml' writes, libvirt accepts and shows back unchanged.
+t_xml_round_trip() {
+	local iface net
+	iface=$("$TAPGATE_CLI" xml interface --bridge br0 --uuid 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 \
+		--vlan 100 --pin-mac --isolated | grep -v '^<!--')
+	{
+		echo "<domain type='qemu'><name>vm4</name><uuid>0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0</uuid>"
+		echo "<metadata>$(echo "$iface" | sed -n '/<tapgate:ports/,$p')</metadata>"
+		echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+		echo "<devices>$(echo "$iface" | sed -n '1,/<\/interface>/p')</devices></domain>"
+	} > /tmp/vm4.xml
+	cat /tmp/vm4.xml
+	v define /tmp/vm4.xml || return 1
+	v dumpxml vm4 > /tmp/vm4.back
+	grep -q "<mac address='52:54:00:" /tmp/vm4.back &&
+		[ "$(grep -o "<mac address='[^']*'" /tmp/vm4.back)" = \
+		  "$(grep -o '<mac address="[^"]*"' /tmp/vm4.xml | tr '"' "'")" ] &&
+		grep -q "<source bridge='br0'/>" /tmp/vm4.back &&
+		grep -q "<port isolated='yes'/>" /tmp/vm4.back &&
+		grep -q 'vlan="100" pin-mac="yes"/>' /tmp/vm4.back || { cat /tmp/vm4.back; return 1; }
+	net=$("$TAPGATE_CLI" xml network --name brnet --bridge br0 --portgroup v100:100 --portgroup plain)
+	echo "$net" > /tmp/brnet.xml
+	v net-define /tmp/brnet.xml && v net-dumpxml brnet | tee /tmp/brnet.back &&
+		grep -q '<tapgate:portgroup name="v100" vlan="100"/>' /tmp/brnet.back &&
+		grep -q "<portgroup name='v100' default='yes'>" /tmp/brnet.back
+}
+
 # A real guest (the test kernel of tests/vm, booted by libvirt) on a pinned port.
 t_guest_spoof() {
 	local job=/tmp/job-vm3
@@ -223,7 +291,7 @@ XML
 	[ "$(cat "$job/rc")" = 0 ]
 }
 
-echo "1..7"
+echo "1..10"
 if ! start_libvirtd; then
 	echo "Bail out! libvirtd does not start"
 	exit 1
@@ -235,4 +303,7 @@ check "'tapgate sync --watch' fixes a hot-plugged NIC as it appears" t_watch
 check "'tapgate sync --watch' reconnects when libvirtd restarts" t_watch_survives_restart
 check "reconnect after a libvirtd restart re-applies what drifted" t_reconnect_reapplies
 check "a real guest on a pinned port: its own frames pass, spoofed ones are dropped" t_guest_spoof
+check "'tapgate xml attach' adds a pinned NIC live and in the config; a taken MAC is refused" t_xml_attach
+check "generate, attach to a stopped domain, start: the hook applies it" t_xml_attach_then_start
+check "what 'tapgate xml' writes, libvirt accepts and shows back" t_xml_round_trip
 exit $failed
