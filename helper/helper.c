@@ -56,7 +56,10 @@ static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 	fprintf(stderr, PROG ": %s\n", msg);
 	if (log_ctx)
 		log_msg(LOG_ERR, "failed %s: %s", log_ctx, msg);
-	exit(1);
+	/* Straight out: the tap (if any) dies with our fds, and what is still
+	 * allocated belongs to a process that ends now. */
+	fflush(stderr);
+	_exit(1);
 }
 
 static void usage(void)

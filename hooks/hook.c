@@ -48,7 +48,22 @@ static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
+	/* Straight out: what is still allocated on the way belongs to a process
+	 * that ends now (and exit handlers would only list it as leaked). */
+	fflush(stderr);
+	_exit(1);
+}
+
+static int G_GNUC_PRINTF(2, 3) fail(GError **error, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, TG_ERROR, EINVAL, msg);
+	return -1;
 }
 
 /* Names that become file names under the state directory. */
@@ -91,22 +106,22 @@ static void state_remove(const Hook *h, const char *dir, const char *name, const
 		fprintf(stderr, PROG ": cannot remove '%s': %s\n", path, g_strerror(errno));
 }
 
-/* The cached network, or NULL if it has no tapgate metadata. */
-static NetworkXml *network_cached(const Hook *h, const char *name)
+/* The cached network (*net NULL if none): 0, or -1 with @error set. */
+static int network_cached(const Hook *h, const char *name, NetworkXml **net, GError **error)
 {
 	g_autofree char *path = NULL, *text = NULL;
 	g_autoptr(GError) err = NULL;
-	NetworkXml *net = NULL;
 	gsize len;
 
+	*net = NULL;
 	if (!safe_name(name))
-		return NULL;
+		return 0;
 	path = state_path(h, "networks", name, ".xml");
 	if (!g_file_get_contents(path, &text, &len, NULL))
-		return NULL;
-	if (network_xml_parse(text, len, &net, &err) < 0)
-		die("cached network '%s': %s", name, err->message);
-	return net;
+		return 0;
+	if (network_xml_parse(text, len, net, &err) < 0)
+		return fail(error, "cached network '%s': %s", name, err->message);
+	return 0;
 }
 
 /* A network port's portgroup, as the port-created hook recorded it. */
@@ -123,8 +138,8 @@ static char *port_group_cached(const Hook *h, const char *portid)
 	return *text ? g_steal_pointer(&text) : NULL;
 }
 
-/* What tapgate wants for one interface; FALSE: leave it alone. */
-static gboolean port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg)
+/* What tapgate wants for one interface: 1, or 0 to leave it alone, or -1. */
+static int port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg, GError **error)
 {
 	g_autoptr(NetworkXml) net = NULL;
 	g_autoptr(GError) err = NULL;
@@ -132,62 +147,69 @@ static gboolean port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg)
 
 	if (p->configured) {
 		*cfg = p->cfg;
-		return TRUE;
+		return 1;
 	}
-	if (!p->network || !(net = network_cached(h, p->network)))
-		return FALSE;
+	if (!p->network)
+		return 0;
+	if (network_cached(h, p->network, &net, error) < 0)
+		return -1;
+	if (!net)
+		return 0;
 	group = p->portgroup ? g_strdup(p->portgroup) : port_group_cached(h, p->portid);
 	if (network_port_config(net, group, p, cfg, &err) < 0)
-		die("domain interface %s: %s", p->mac, err->message);
+		return fail(error, "domain interface %s: %s", p->mac, err->message);
 	return net->has_metadata;
 }
 
 /* qemu start begin / reconnect begin: wire every configured port. */
-static int qemu_apply(const Hook *h)
+static int qemu_apply(const Hook *h, GError **error)
 {
 	g_autoptr(DomainXml) dom = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
 	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+	int r = 0;
 
 	if (domain_xml_parse(h->xml, h->len, &dom, &err) < 0)
-		die("domain '%s': %s", h->object, err->message);
+		return fail(error, "domain '%s': %s", h->object, err->message);
 	if (!h->dry_run && tg_nl_open(&sk) < 0)
-		die("cannot open a netlink socket");
-	for (guint i = 0; i < dom->ports->len; i++) {
+		return fail(error, "cannot open a netlink socket");
+	for (guint i = 0; i < dom->ports->len && r == 0; i++) {
 		DomainPort *p = g_ptr_array_index(dom->ports, i);
 		g_autofree char *desc = NULL;
 		PortConfig cfg;
+		int want;
 
-		if (!p->mac || !port_wanted(h, p, &cfg))
+		if (!p->mac || (want = port_wanted(h, p, &cfg, error)) == 0)
 			continue;
+		if (want < 0)
+			return -1;
 		if (!p->tap)
-			die("domain '%s': interface %s has tapgate metadata but no tap (<target dev>)",
-			    dom->name, p->mac);
+			return fail(error, "domain '%s': interface %s has tapgate metadata but no tap "
+				    "(<target dev>)", dom->name, p->mac);
 		desc = port_config_describe(&cfg);
-		if (h->dry_run) {
+		if (h->dry_run)
 			printf("%s %s: %s\n", p->tap, p->mac, desc);
-			continue;
-		}
-		if (port_reconcile(sk, p->tap, &cfg, changes, &err) < 0)
-			die("domain '%s': interface %s (%s): %s", dom->name, p->mac, p->tap,
-			    err->message);
+		else if (port_reconcile(sk, p->tap, &cfg, changes, &err) < 0)
+			r = fail(error, "domain '%s': interface %s (%s): %s", dom->name, p->mac, p->tap,
+				 err->message);
 	}
+	/* What changed is reported even when a later port failed. */
 	for (guint i = 0; i < changes->len; i++)
 		fprintf(stderr, PROG ": %s: %s\n", dom->name, (char *)g_ptr_array_index(changes, i));
-	return 0;
+	return r;
 }
 
 /* network started/updated begin: remember what the qemu hook will need. */
-static int network_cache(const Hook *h)
+static int network_cache(const Hook *h, GError **error)
 {
 	g_autoptr(NetworkXml) net = NULL;
 	g_autoptr(GError) err = NULL;
 
 	if (network_xml_parse(h->xml, h->len, &net, &err) < 0)
-		die("network '%s': %s", h->object, err->message);
+		return fail(error, "network '%s': %s", h->object, err->message);
 	if (!safe_name(net->name))
-		die("network name '%s' cannot be cached", net->name);
+		return fail(error, "network name '%s' cannot be cached", net->name);
 	if (h->dry_run) {
 		printf("network %s: %s\n", net->name,
 		       net->has_metadata ? "cache its tapgate portgroups" : "no tapgate metadata");
@@ -198,7 +220,7 @@ static int network_cache(const Hook *h)
 		return 0;
 	}
 	if (state_write(h, "networks", net->name, ".xml", h->xml, h->len, &err) < 0)
-		die("network '%s': %s", net->name, err->message);
+		return fail(error, "network '%s': %s", net->name, err->message);
 	return 0;
 }
 
@@ -208,18 +230,20 @@ static int cmp_str(const void *a, const void *b, void *data)
 }
 
 /* network port-created begin: refuse a portgroup tapgate cannot wire, early. */
-static int network_port_created(const Hook *h)
+static int network_port_created(const Hook *h, GError **error)
 {
 	g_autoptr(NetworkXml) net = NULL;
 	g_autoptr(GError) err = NULL;
 	const char *group;
 
 	if (network_xml_parse(h->xml, h->len, &net, &err) < 0)
-		die("network '%s': %s", h->object, err->message);
+		return fail(error, "network '%s': %s", h->object, err->message);
 	if (!net->has_metadata) {
 		/* The hook input carries no metadata: use what network started cached. */
-		g_autoptr(NetworkXml) cached = network_cached(h, net->name);
+		g_autoptr(NetworkXml) cached = NULL;
 
+		if (network_cached(h, net->name, &cached, error) < 0)
+			return -1;
 		if (!cached || !cached->has_metadata)
 			return 0;
 		g_hash_table_unref(net->portgroups);
@@ -229,9 +253,9 @@ static int network_port_created(const Hook *h)
 	}
 	group = net->port_group ? net->port_group : net->default_portgroup;
 	if (net->port_vlan)
-		die("network '%s': port %s asks for VLAN %u, which libvirt cannot put on a Linux "
-		    "bridge; use a portgroup mapped in the network's tapgate metadata", net->name,
-		    net->port_mac, net->port_vlan);
+		return fail(error, "network '%s': port %s asks for VLAN %u, which libvirt cannot put "
+			    "on a Linux bridge; use a portgroup mapped in the network's tapgate "
+			    "metadata", net->name, net->port_mac, net->port_vlan);
 	if (!group || !g_hash_table_contains(net->portgroups, group)) {
 		g_autofree const char **names =
 			(const char **)g_hash_table_get_keys_as_array(net->portgroups, NULL);
@@ -240,9 +264,9 @@ static int network_port_created(const Hook *h)
 		g_qsort_with_data(names, (gint)g_hash_table_size(net->portgroups), sizeof(char *),
 				  (GCompareDataFunc)cmp_str, NULL);
 		known = g_strjoinv(", ", (char **)names);
-		die("network '%s': port %s: no tapgate portgroup '%s' (the network's tapgate "
-		    "metadata maps: %s)", net->name, net->port_mac, group ? group : "(none)",
-		    *known ? known : "none");
+		return fail(error, "network '%s': port %s: no tapgate portgroup '%s' (the network's "
+			    "tapgate metadata maps: %s)", net->name, net->port_mac,
+			    group ? group : "(none)", *known ? known : "none");
 	}
 	if (h->dry_run) {
 		printf("port %s (%s): portgroup %s\n", net->port_uuid, net->port_mac, group);
@@ -251,9 +275,9 @@ static int network_port_created(const Hook *h)
 	/* Keyed by port UUID, never MAC: update-device makes a temporary port
 	 * with the live port's MAC. */
 	if (!safe_name(net->port_uuid))
-		die("network '%s': port with no usable UUID", net->name);
+		return fail(error, "network '%s': port with no usable UUID", net->name);
 	if (state_write(h, "netports", net->port_uuid, "", group, strlen(group), &err) < 0)
-		die("network '%s': %s", net->name, err->message);
+		return fail(error, "network '%s': %s", net->name, err->message);
 	return 0;
 }
 
@@ -298,8 +322,9 @@ int main(int argc, char **argv)
 	g_autofree char *base = g_path_get_basename(argv[0]);
 	g_autofree char *dir = g_path_get_dirname(argv[0]);
 	g_autofree char *dirbase = g_path_get_basename(dir);
+	g_autoptr(GError) err = NULL;
 	Hook h = { .state_dir = TG_STATE_DIR };
-	int i = 1;
+	int i = 1, r;
 
 	h.qemu = !strcmp(base, "qemu") || !strcmp(dirbase, "qemu.d");
 	if (!h.qemu && strcmp(base, "network") && strcmp(dirbase, "network.d") &&
@@ -337,10 +362,15 @@ int main(int argc, char **argv)
 		return 0;
 	h.xml = read_stdin(&h.len);
 	if (h.qemu)
-		return qemu_apply(&h);
-	if (op_is(&h, "started", "begin") || op_is(&h, "updated", "begin"))
-		return network_cache(&h);
-	if (op_is(&h, "port-created", "begin"))
-		return network_port_created(&h);
-	return network_forget(&h, op_is(&h, "port-deleted", "begin"));
+		r = qemu_apply(&h, &err);
+	else if (op_is(&h, "started", "begin") || op_is(&h, "updated", "begin"))
+		r = network_cache(&h, &err);
+	else if (op_is(&h, "port-created", "begin"))
+		r = network_port_created(&h, &err);
+	else
+		r = network_forget(&h, op_is(&h, "port-deleted", "begin"));
+	g_free(h.xml);
+	if (r < 0)
+		fprintf(stderr, PROG ": %s\n", err->message);
+	return r < 0 ? 1 : 0;
 }

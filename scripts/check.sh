@@ -17,15 +17,26 @@ tg_build "$build"
 
 status=0
 meson test -C "$build" --print-errorlogs "$@" || status=$?
+logs=("$build/meson-logs/testlog.txt")
 
-# One closing line with the count of every test case (GTest's TAP lines).
-log="$build/meson-logs/testlog.txt"
-skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" || true)
-failed=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
-passed=$(( $(grep -cE '^ok [0-9]+ ' "$log" || true) - skipped ))
+# Unless a suite was chosen: the unit and netns suites again under
+# ASan+UBSan (clang), and every fuzz target for FUZZ_SECONDS (default 15).
+if [ $# -eq 0 ]; then
+	fuzz=${FUZZ_BUILD_DIR:-build-fuzz}
+	tg_build_fuzz "$fuzz"
+	meson configure "$fuzz" -Dfuzz_seconds="${FUZZ_SECONDS:-15}"
+	meson test -C "$fuzz" --print-errorlogs --suite unit --suite netns --suite fuzz ||
+		status=$?
+	logs+=("$fuzz/meson-logs/testlog.txt")
+fi
+
+# One closing line with the count of every test case (the TAP lines).
+skipped=$(cat "${logs[@]}" | grep -cE '^ok [0-9]+ .*# SKIP' || true)
+failed=$(cat "${logs[@]}" | grep -cE '^not ok [0-9]+ ' || true)
+passed=$(( $(cat "${logs[@]}" | grep -cE '^ok [0-9]+ ' || true) - skipped ))
 if [ "${CI:-}" = true ] && [ "$skipped" -gt 0 ]; then
 	echo "check.sh: $skipped test(s) skipped in CI; a skipped test is not a passing test:"
-	grep -E '^ok [0-9]+ .*# SKIP' "$log"
+	cat "${logs[@]}" | grep -E '^ok [0-9]+ .*# SKIP'
 	status=1
 fi
 echo "tapgate: $passed passed, $failed failed, $skipped skipped"

@@ -9,6 +9,7 @@ TG_PACKAGES=(
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients	# never libvirt-daemon-system
 	iproute2 util-linux
 	qemu-system-x86 busybox-static	# the test guest (tests/vm)
+	clang libclang-rt-14-dev valgrind	# fuzzing, sanitizers, memcheck
 )
 
 tg_install_deps() {
@@ -32,6 +33,15 @@ tg_build() {	# BUILD_DIR
 		meson setup "$1" -Dwerror=true >/dev/null
 	elif ! grep -q '"name": "werror", "value": true' "$1/meson-info/intro-buildoptions.json"; then
 		meson configure "$1" -Dwerror=true
+	fi
+	meson compile -C "$1"
+}
+
+# The hardening build: clang, ASan+UBSan, libFuzzer targets.
+tg_build_fuzz() {	# BUILD_DIR
+	if [ ! -d "$1/meson-info" ]; then
+		CC=clang meson setup "$1" -Dwerror=true -Dfuzzing=true \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	fi
 	meson compile -C "$1"
 }

@@ -60,7 +60,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		g_set_prgname(g_strdup_printf("tapgate %s", commands[i].name));
+		g_autofree char *prgname = g_strdup_printf("tapgate %s", commands[i].name);
+
+		g_set_prgname(prgname);		/* glib keeps a copy */
 		return commands[i].run(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "tapgate: unknown command '%s' (try 'tapgate --help')\n", argv[1]);
