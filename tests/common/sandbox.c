@@ -303,12 +303,21 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 				  setresgid(opts->gid, opts->gid, opts->gid) < 0 ||
 				  setresuid(opts->uid, opts->uid, opts->uid) < 0))
 			_exit(126);
-		execve(helper, (char **)argv->pdata, (char *[]){ "PATH=/usr/bin:/bin", NULL });
+		execve(helper, (char **)argv->pdata,
+		       opts->env ? (char **)opts->env : (char *[]){ "PATH=/usr/bin:/bin", NULL });
 		_exit(127);
 	}
 	close(sv[1]);
-	out->tapfd = recv_fd(sv[0], &out->n_bytes, &out->n_fds);
-	close(sv[0]);
+	if (opts->kill_after_us) {
+		g_usleep(opts->kill_after_us);
+		kill(pid, SIGKILL);
+	}
+	if (opts->close_peer)
+		close(sv[0]);
+	else
+		out->tapfd = recv_fd(sv[0], &out->n_bytes, &out->n_fds);
+	if (!opts->close_peer)
+		close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	out->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -37,6 +37,9 @@ typedef struct {
 	const gid_t *groups;
 	size_t n_groups;
 	gboolean close_std;	/* exec with fds 0, 1 and 2 closed */
+	const char *const *env;	/* the environment, NULL: just PATH */
+	gboolean close_peer;	/* the caller hangs up before the fd comes */
+	guint kill_after_us;	/* SIGKILL the helper after this long, 0: never */
 } HelperRunOpts;
 
 typedef struct {

@@ -38,7 +38,8 @@ static const char policy[] =
 	"[network sub100]\nuplink = u0\nvlan = 100\nallow-users = *\n"
 	"[network sub200]\nuplink = u0\nvlan = 200\nallow-users = *\n"
 	"[network clash]\nuplink = u0\nvlan = 300\nallow-users = *\n"
-	"[network lost]\nuplink = nope0\nvlan = 100\nallow-users = *\n";
+	"[network lost]\nuplink = nope0\nvlan = 100\nallow-users = *\n"
+	"[network lanq]\nbridge = br0\nvlan = 300\nallow-users = *\nmax-ports-per-user = 20\n";
 
 static const guint8 mac_a[6] = { 0x52, 0x54, 0x00, 0, 0, 0xa };
 static const guint8 mac_t[6] = { 0x52, 0x54, 0x00, 0, 0, 0xf };
@@ -245,6 +246,47 @@ static void test_subif_tagged_on_uplink(void)
 	g_assert_false(frame_wait(a.tapfd, "guest on sub200", 500, NULL));
 }
 
+static gpointer quota_call(gpointer data)
+{
+	static const char *const args[] = { "--br=lanq", "--fd=@FD@", NULL };
+
+	helper_run(helper, args, NULL, data);
+	return NULL;
+}
+
+/* 50 calls at once on a named network with a quota: exactly 20 VLAN ports. */
+static void test_network_quota_concurrent(void)
+{
+	static HelperRun runs[50];
+	g_autoptr(GPtrArray) threads = g_ptr_array_new();
+	g_autoptr(NlSock) sk = NULL;
+	guint ok = 0;
+
+	setup_world();
+	memset(runs, 0, sizeof(runs));
+	for (guint i = 0; i < G_N_ELEMENTS(runs); i++)
+		g_ptr_array_add(threads, g_thread_new("call", quota_call, &runs[i]));
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+		g_thread_join(g_ptr_array_index(threads, i));
+		if (runs[i].status == 0) {
+			LinkInfo tap;
+			PortVlanState st;
+
+			ok++;
+			g_assert_cmpint(link_get(sk, runs[i].tapname, &tap), ==, 0);
+			g_assert_cmpint(bridge_vlan_get(sk, tap.ifindex, &st), ==, 0);
+			g_assert_cmpuint(st.pvid, ==, 300);
+		} else {
+			g_assert_cmpstr(runs[i].err, ==, "tapgate-helper: quota reached: uid 0 already has "
+					"20 ports on network 'lanq' (max-ports-per-user = 20)");
+		}
+	}
+	g_assert_cmpuint(ok, ==, 20);
+	for (guint i = 0; i < G_N_ELEMENTS(runs); i++)
+		helper_run_clear(&runs[i]);
+}
+
 /* tapgate-hook on a libvirt-made port (vnetN) of a vlan-filtering bridge. */
 static void test_hook_access_pinned(void)
 {
@@ -302,5 +344,6 @@ int main(int argc, char **argv)
 	TABLETEST_ADD("/vlan/error", err_cases, test_err);
 	g_test_add_func("/subif/tagged-on-uplink", test_subif_tagged_on_uplink);
 	g_test_add_func("/hook/access-pinned", test_hook_access_pinned);
+	g_test_add_func("/vlan/network-quota-concurrent", test_network_quota_concurrent);
 	return g_test_run();
 }

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Hostile callers, faults and load against the setuid helper (and the hook):
+ * nothing from the caller's environment has any effect, every failure leaves
+ * no tap behind, killed helpers leave nothing half-configured, quotas and
+ * taps are exact under 200 concurrent calls, and no fd leaks.
+ */
+#include <dirent.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "link.h"
+#include "netlink.h"
+#include "sandbox.h"
+#include "tabletest.h"
+#include "tg-util.h"
+
+#define DENIED "tapgate-helper: access denied by policy (the reason is logged to syslog, authpriv)"
+
+static const char *helper, *hook;
+static char *setuid_helper;
+static const gid_t user_groups[] = { SANDBOX_USER_GID };
+static const HelperRunOpts as_user = {
+	.uid = SANDBOX_USER_UID, .gid = SANDBOX_USER_GID,
+	.groups = user_groups, .n_groups = G_N_ELEMENTS(user_groups),
+};
+static const char *const plain_args[] = { "--use-vnet", "--br=br0", "--fd=@FD@", NULL };
+
+static void setup_world(const char *policy)
+{
+	sandbox_new_netns();
+	sandbox_sh("ip link add br0 type bridge && ip link set br0 up && rm -rf /run/tapgate");
+	sandbox_reset_policy();
+	sandbox_write("/etc/tapgate/tapgate.conf", policy, 0644, 0);
+	g_free(sandbox_log_drain());
+}
+
+static guint count_taps(void)
+{
+	g_autoptr(GPtrArray) taps = sandbox_links_of_kind("tun");
+
+	return taps->len;
+}
+
+static guint count_fds(void)
+{
+	g_autoptr(GDir) d = g_dir_open("/proc/self/fd", 0, NULL);
+	guint n = 0;
+
+	while (g_dir_read_name(d))
+		n++;
+	return n;
+}
+
+/* Everything a caller could set, none of which may change anything. */
+static const char *const hostile_env[] = {
+	"PATH=/tmp/evil:/usr/bin:/bin",
+	"LD_PRELOAD=/tmp/evil/libevil.so",
+	"LD_LIBRARY_PATH=/tmp/evil",
+	"TZ=:/tmp/evil/tz",
+	"LC_ALL=xx_XX.EVIL",
+	"LANG=xx_XX.EVIL",
+	"LOCPATH=/tmp/evil",
+	"GCONV_PATH=/tmp/evil",
+	"TAPGATE_POLICY=/tmp/evil/allow-all.conf",
+	"TAPGATE_CONF=/tmp/evil/allow-all.conf",
+	"NLCB=debug",
+	"NLDBG=7",
+	"G_DEBUG=fatal-warnings",
+	"G_MESSAGES_DEBUG=all",
+	"MALLOC_CHECK_=3",
+	"HOME=/tmp/evil",
+	NULL,
+};
+
+typedef struct {
+	const char *name;
+	const char *policy;
+	int status;
+	const char *err;
+} EnvCase;
+
+static const EnvCase env_cases[] = {
+	{ "denied-stays-denied", "[bridge br9]\nallow-users = *\n", 1, DENIED },
+	{ "allowed-says-nothing", "[bridge br0]\nallow-users = *\n", 0, "" },
+};
+
+static void test_env(gconstpointer data)
+{
+	const EnvCase *c = data;
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+
+	setup_world(c->policy);
+	sandbox_sh("mkdir -p /tmp/evil && printf '[bridge *]\\nallow-users = *\\n' > "
+		   "/tmp/evil/allow-all.conf && chmod -R a+rX /tmp/evil");
+	opts.env = hostile_env;
+	helper_run(setuid_helper, plain_args, &opts, &r);
+	g_assert_cmpstr(r.err, ==, c->err);	/* no debug output, no other text */
+	g_assert_cmpint(r.status, ==, c->status);
+	g_assert_cmpint(r.tapfd >= 0, ==, c->status == 0);
+}
+
+/* The caller hangs up before the fd is sent: no tap may outlive the helper. */
+static void test_caller_hangs_up(void)
+{
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+
+	setup_world("[bridge br0]\nallow-users = *\n");
+	opts.close_peer = TRUE;
+	helper_run(setuid_helper, plain_args, &opts, &r);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_true(g_str_has_prefix(r.err, "tapgate-helper: cannot send the tap's descriptor"));
+	g_assert_cmpuint(count_taps(), ==, 0);
+}
+
+/* --fd names a unix socket that is not connected (a listening one). */
+static void test_fd_listening_socket(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/tmp/listen.sock" };
+	const char *args[] = { "--br=br0", "--fd=1002", NULL };
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	setup_world("[bridge br0]\nallow-users = *\n");
+	unlink(sun.sun_path);
+	g_assert_cmpint(bind(s, (struct sockaddr *)&sun, sizeof(sun)), ==, 0);
+	g_assert_cmpint(listen(s, 1), ==, 0);
+	g_assert_cmpint(dup2(s, 1002), ==, 1002);	/* inherited by the helper */
+	close(s);
+	helper_run(setuid_helper, args, &opts, &r);
+	close(1002);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_true(g_str_has_prefix(r.err, "tapgate-helper: cannot send the tap's descriptor "
+					      "over '--fd=1002'"));
+	g_assert_cmpuint(count_taps(), ==, 0);
+}
+
+typedef struct {
+	const char *name;
+	const char *setup;	/* fault to inject (shell) */
+	const char *undo;
+	const char *policy;
+	const char *err;	/* exact stderr */
+} FaultCase;
+
+static const FaultCase fault_cases[] = {
+	{ "tun-node-missing", "mv /dev/net/tun /dev/net/tun.away", "mv /dev/net/tun.away /dev/net/tun",
+	  "[bridge br0]\nallow-users = *\n",
+	  "tapgate-helper: cannot open '/dev/net/tun': No such file or directory (is tapgate-helper "
+	  "installed setuid root, or with cap_net_admin,cap_dac_override?)" },
+	{ "run-read-only", "mount -o remount,ro /run", "mount -o remount,rw /run",
+	  "[bridge br0]\nallow-users = *\nmax-ports = 5\n",
+	  "tapgate-helper: quota state: cannot create '/run/tapgate': Read-only file system" },
+	{ "state-dir-read-only", "mkdir -p /run/tapgate && mount -t tmpfs -o ro,mode=755 ro /run/tapgate",
+	  "umount /run/tapgate", "[bridge br0]\nallow-users = *\nmax-ports = 5\n",
+	  "tapgate-helper: quota state: /run/tapgate/lock: Read-only file system" },
+};
+
+static void test_fault(gconstpointer data)
+{
+	const FaultCase *c = data;
+	g_auto(HelperRun) r = { .tapfd = -1 }, again = { .tapfd = -1 };
+
+	setup_world(c->policy);
+	sandbox_sh("%s", c->setup);
+	helper_run(setuid_helper, plain_args, &as_user, &r);
+	sandbox_sh("%s", c->undo);
+	g_assert_cmpstr(r.err, ==, c->err);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_cmpuint(count_taps(), ==, 0);
+	/* Fault gone, the next call works. */
+	helper_run(setuid_helper, plain_args, &as_user, &again);
+	g_assert_cmpint(again.status, ==, 0);
+}
+
+/* SIGKILL at every moment of a helper's life, with a quota in force: never a
+ * tap left behind, never a miscount; the next call works. */
+static void test_sigkill_anywhere(void)
+{
+	g_auto(HelperRun) last = { .tapfd = -1 };
+	g_autofree char *state = NULL;
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 1\n");
+	for (guint us = 0; us < 12000; us += 400) {
+		HelperRunOpts opts = as_user;
+		g_auto(HelperRun) r = { .tapfd = -1 };
+
+		opts.kill_after_us = us + 1;
+		helper_run(setuid_helper, plain_args, &opts, &r);
+		helper_run_clear(&r);	/* a tap it did hand over dies with QEMU too */
+		if (count_taps() != 0)
+			g_error("a tap outlived a helper killed after %u us", us);
+	}
+	helper_run(setuid_helper, plain_args, &as_user, &last);
+	g_assert_cmpstr(last.err, ==, "");
+	g_assert_cmpint(last.status, ==, 0);
+	g_assert_true(g_file_get_contents("/run/tapgate/ports", &state, NULL, NULL));
+	g_assert_nonnull(strstr(state, last.tapname));
+	g_assert_null(strchr(strchr(state, '\n') + 1, '\n'));	/* exactly one entry */
+}
+
+typedef struct {
+	HelperRun run;
+	const HelperRunOpts *opts;
+} Call;
+
+static gpointer call(gpointer data)
+{
+	Call *c = data;
+
+	helper_run(setuid_helper, plain_args, c->opts, &c->run);
+	return NULL;
+}
+
+static guint run_concurrently(Call *calls, guint n)
+{
+	g_autoptr(GPtrArray) threads = g_ptr_array_new();
+	guint ok = 0;
+
+	for (guint i = 0; i < n; i++) {
+		calls[i].opts = &as_user;
+		g_ptr_array_add(threads, g_thread_new("call", call, &calls[i]));
+	}
+	for (guint i = 0; i < n; i++) {
+		g_thread_join(g_ptr_array_index(threads, i));
+		ok += calls[i].run.status == 0;
+	}
+	return ok;
+}
+
+/* 200 calls at once, with a total quota of 150: exactly 150 taps, every
+ * refusal one clear line, and afterwards no tap, no entry, no fd left. */
+static void test_200_at_once(void)
+{
+	static Call calls[200];
+	g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+	g_auto(HelperRun) next = { .tapfd = -1 };
+	g_autofree char *state = NULL;
+	g_auto(GStrv) lines = NULL;
+	guint fds;
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports = 150\n");
+	fds = count_fds();
+	memset(calls, 0, sizeof(calls));
+	g_assert_cmpuint(run_concurrently(calls, G_N_ELEMENTS(calls)), ==, 150);
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		HelperRun *r = &calls[i].run;
+
+		if (r->status == 0) {
+			g_assert_false(g_hash_table_contains(names, r->tapname));
+			g_hash_table_add(names, r->tapname);
+		} else {
+			g_assert_cmpstr(r->err, ==, "tapgate-helper: quota reached: bridge 'br0' already "
+					"has 150 ports (max-ports = 150)");
+		}
+	}
+	g_assert_cmpuint(count_taps(), ==, 150);
+	g_hash_table_remove_all(names);
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++)
+		helper_run_clear(&calls[i].run);
+	g_assert_cmpuint(count_taps(), ==, 0);
+	g_assert_cmpuint(count_fds(), ==, fds);
+	/* The next call culls all 150 entries and is the only one left. */
+	helper_run(setuid_helper, plain_args, &as_user, &next);
+	g_assert_cmpint(next.status, ==, 0);
+	g_assert_true(g_file_get_contents("/run/tapgate/ports", &state, NULL, NULL));
+	lines = g_strsplit(state, "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), ==, 2);	/* one entry and the final "" */
+}
+
+/* The bridge comes and goes while helpers run: each call succeeds or fails
+ * with one of the expected lines, and nothing is left once QEMU is gone. */
+static gint flapping;
+
+static gpointer flap(gpointer data)
+{
+	while (g_atomic_int_get(&flapping)) {
+		sandbox_sh("ip link del br0 2>/dev/null; ip link add br0 type bridge && "
+			   "ip link set br0 up");
+		g_usleep(3000);
+	}
+	return NULL;
+}
+
+static void test_bridge_flapping(void)
+{
+	static Call calls[60];
+	static const char *const allowed[] = {
+		"tapgate-helper: bridge 'br0' does not exist",
+		"tapgate-helper: bridge 'br0' disappeared while tap '",
+		"tapgate-helper: cannot attach tap '",
+		"tapgate-helper: cannot bring tap '",
+		"tapgate-helper: cannot look up",
+	};
+	GThread *t;
+
+	setup_world("[bridge br0]\nallow-users = *\n");
+	memset(calls, 0, sizeof(calls));
+	g_atomic_int_set(&flapping, 1);
+	t = g_thread_new("flap", flap, NULL);
+	run_concurrently(calls, G_N_ELEMENTS(calls));
+	g_atomic_int_set(&flapping, 0);
+	g_thread_join(t);
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		HelperRun *r = &calls[i].run;
+		gboolean known = r->status == 0;
+
+		for (guint j = 0; !known && j < G_N_ELEMENTS(allowed); j++)
+			known = g_str_has_prefix(r->err, allowed[j]);
+		if (!known)
+			g_error("unexpected result %d: '%s'", r->status, r->err);
+		helper_run_clear(r);
+	}
+	g_assert_cmpuint(count_taps(), ==, 0);
+}
+
+/* Twenty domains start at once: the hook pins each one's port. */
+typedef struct {
+	char tap[IFNAMSIZ];
+	char *xml;
+	int status;
+	char *err;
+} HookCall;
+
+static gpointer hook_call(gpointer data)
+{
+	HookCall *c = data;
+	g_autofree char *file = g_strdup_printf("/tmp/%s.xml", c->tap);
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	g_autofree char *inner = g_strdup_printf("exec %s --qemu dom-%s start begin - < %s", hook,
+						 c->tap, file);
+	int status;
+
+	g_file_set_contents(file, c->xml, -1, NULL);
+	argv[2] = inner;
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+		     &c->err, &status, NULL);
+	c->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return NULL;
+}
+
+static void test_hook_concurrent_starts(void)
+{
+	HookCall calls[20];
+	int fds[20];
+	g_autoptr(GPtrArray) threads = g_ptr_array_new();
+	g_autoptr(NlSock) sk = NULL;
+
+	setup_world("[bridge br0]\nallow-users = *\n");
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		g_autofree char *meta = g_strdup_printf(
+			"  <metadata><t:ports xmlns:t=\"https://tapgate.dev/ns/1\">"
+			"<t:port mac=\"52:54:00:aa:bb:01\" pin-mac=\"yes\" isolated=\"yes\"/>"
+			"</t:ports></metadata>\n");
+		g_autofree char *xml = sandbox_domain_xml(meta);
+		g_auto(GStrv) parts = g_strsplit(xml, "vnet9", -1);
+
+		g_snprintf(calls[i].tap, IFNAMSIZ, "vnet%u", 100 + i);
+		calls[i].xml = g_strjoinv(calls[i].tap, parts);
+		fds[i] = sandbox_tap(calls[i].tap, "br0");
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++)
+		g_ptr_array_add(threads, g_thread_new("hook", hook_call, &calls[i]));
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		LinkInfo port;
+
+		g_thread_join(g_ptr_array_index(threads, i));
+		if (calls[i].status != 0)
+			g_error("hook for %s: %d: %s", calls[i].tap, calls[i].status, calls[i].err);
+		g_assert_cmpint(link_get(sk, calls[i].tap, &port), ==, 0);
+		g_assert_true(port.locked && port.isolated && !port.learning);
+		g_free(calls[i].xml);
+		g_free(calls[i].err);
+		close(fds[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	helper = g_getenv("TAPGATE_HELPER");
+	hook = g_getenv("TAPGATE_HOOK");
+	if (!helper || !hook || !g_getenv("TAPGATE_DATA"))
+		g_error("TAPGATE_HELPER, TAPGATE_HOOK and TAPGATE_DATA must be set");
+	sandbox_enter();
+	setuid_helper = sandbox_setuid_copy(helper);
+	TABLETEST_ADD("/hostile/env", env_cases, test_env);
+	g_test_add_func("/hostile/caller-hangs-up", test_caller_hangs_up);
+	g_test_add_func("/hostile/fd-listening-socket", test_fd_listening_socket);
+	TABLETEST_ADD("/fault", fault_cases, test_fault);
+	g_test_add_func("/fault/sigkill-anywhere", test_sigkill_anywhere);
+	g_test_add_func("/fault/bridge-flapping", test_bridge_flapping);
+	g_test_add_func("/load/200-at-once", test_200_at_once);
+	g_test_add_func("/load/hook-concurrent-starts", test_hook_concurrent_starts);
+	return g_test_run();
+}
