@@ -65,9 +65,9 @@ int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 	*vnet_hdr_on = vnet_hdr && (features & IFF_VNET_HDR);
 	for (i = 0; i < TAP_NAME_TRIES; i++) {
 		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
-		if (*vnet_hdr_on)
-			ifr.ifr_flags |= IFF_VNET_HDR;
+		/* ifr_flags is a short; IFF_TUN_EXCL (0x8000) is its sign bit. */
+		ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL |
+					(*vnet_hdr_on ? IFF_VNET_HDR : 0));
 		tap_name_candidate(uid, start + i, ifr.ifr_name);
 		if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
 			g_strlcpy(name, ifr.ifr_name, IFNAMSIZ);
