@@ -353,7 +353,7 @@ int main(int argc, char **argv)
 	/* VLANs go on while the port is still down: it never forwards a frame
 	 * in a VLAN it should not be in. */
 	if (br.vlan_filtering) {
-		r = bridge_vlan_reconcile(sk, tap.ifindex, &t->vlan, br.default_pvid, NULL);
+		r = bridge_vlan_reconcile(sk, tap.ifindex, &t->vlan, br.default_pvid, NULL, NULL);
 		if (r == -EPROTO)
 			die("the VLANs of tap '%s' did not read back as configured", name);
 		if (r < 0)

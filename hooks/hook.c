@@ -190,7 +190,7 @@ static int qemu_apply(const Hook *h, GError **error)
 		desc = port_config_describe(&cfg);
 		if (h->dry_run)
 			printf("%s %s: %s\n", p->tap, p->mac, desc);
-		else if (port_reconcile(sk, p->tap, &cfg, changes, &err) < 0)
+		else if (port_reconcile(sk, NULL, p->tap, &cfg, changes, &err) < 0)
 			r = fail(error, "domain '%s': interface %s (%s): %s", dom->name, p->mac, p->tap,
 				 err->message);
 	}

@@ -117,6 +117,7 @@ static int send_vids(struct nl_sock *sk, int type, int ifindex, const PortVlanSt
  * @want:	access VID, or trunk set and native VID
  * @default_pvid: the bridge's default_pvid (the kernel put it on new ports);
  *		removed unless @want keeps it
+ * @known:	the port's VLANs from a dump taken just before, or NULL to read them
  * @before:	if not NULL, set to the port's VLANs as found
  *
  * Reads the port, sends only what differs (adds with their flags, then
@@ -127,14 +128,16 @@ static int send_vids(struct nl_sock *sk, int type, int ifindex, const PortVlanSt
  * read-back differs, or the kernel's -errno
  */
 int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
-			  unsigned int default_pvid, PortVlanState *before)
+			  unsigned int default_pvid, const PortVlanState *known,
+			  PortVlanState *before)
 {
 	PortVlanState expect, got, extra = { 0 };
 	int r;
 
 	bridge_vlan_expected(want, default_pvid, &expect);
-	r = bridge_vlan_get(sk, ifindex, &got);
-	if (r < 0)
+	if (known)
+		got = *known;
+	else if ((r = bridge_vlan_get(sk, ifindex, &got)) < 0)
 		return r;
 	if (before)
 		*before = got;
@@ -160,8 +163,9 @@ int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
 }
 
 struct vlan_dump {
-	int ifindex;
+	int ifindex;		/* 0: every port, into @all */
 	PortVlanState *state;
+	GHashTable *all;	/* ifindex -> PortVlanState * */
 };
 
 static int parse_vlan_entry(struct nlattr *entry, PortVlanState *st)
@@ -199,14 +203,25 @@ static int parse_vlan_msg(struct nl_msg *msg, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWVLAN || nlmsg_datalen(nlh) < (int)sizeof(*bvm))
 		return 0;
+	PortVlanState *st;
+
 	bvm = nlmsg_data(nlh);
-	if ((int)bvm->ifindex != d->ifindex)
+	if (d->all) {
+		st = g_hash_table_lookup(d->all, GINT_TO_POINTER(bvm->ifindex));
+		if (!st) {
+			st = g_new0(PortVlanState, 1);
+			g_hash_table_insert(d->all, GINT_TO_POINTER(bvm->ifindex), st);
+		}
+	} else if ((int)bvm->ifindex == d->ifindex) {
+		st = d->state;
+	} else {
 		return 0;
+	}
 	nla_for_each_attr(a, nlmsg_attrdata(nlh, sizeof(*bvm)), nlmsg_attrlen(nlh, sizeof(*bvm)),
 			  rem) {
 		if (nla_type(a) != BRIDGE_VLANDB_ENTRY)
 			continue;
-		r = parse_vlan_entry(a, d->state);
+		r = parse_vlan_entry(a, st);
 		if (r < 0)
 			return r;
 	}
@@ -252,4 +267,28 @@ char *bridge_vlan_state_describe(const PortVlanState *st)
 		return g_strdup("none");
 	return g_strdup_printf("%s%s%s%s%.0u", vids, *untagged ? " untagged " : "", untagged,
 			       st->pvid ? " pvid " : "", st->pvid);
+}
+
+/**
+ * bridge_vlan_dump() - the VLANs of every bridge port, in one dump
+ * @sk:		rtnetlink socket
+ * @by_index:	set to a new table ifindex -> PortVlanState *
+ *
+ * Return: 0 or -errno
+ */
+int bridge_vlan_dump(struct nl_sock *sk, GHashTable **by_index)
+{
+	/* == bridge vlan show */
+	struct br_vlan_msg bvm = { .family = AF_BRIDGE };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETVLAN, NLM_F_DUMP);
+	struct vlan_dump d = { 0 };
+	int r;
+
+	d.all = *by_index = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	if (!msg || nlmsg_append(msg, &bvm, sizeof(bvm), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	r = tg_nl_transact(sk, msg, parse_vlan_msg, &d);
+	if (r < 0)
+		g_clear_pointer(by_index, g_hash_table_unref);
+	return r;
 }

@@ -16,6 +16,8 @@ typedef struct {
 void bridge_vlan_expected(const PortVlan *want, unsigned int default_pvid,
 			  PortVlanState *state);
 int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
-			  unsigned int default_pvid, PortVlanState *before);
+			  unsigned int default_pvid, const PortVlanState *known,
+			  PortVlanState *before);
+int bridge_vlan_dump(struct nl_sock *sk, GHashTable **by_index);
 char *bridge_vlan_state_describe(const PortVlanState *st);
 int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state);

@@ -14,7 +14,19 @@ struct fdb_dump {
 	const uint8_t *mac;
 	VlanSet *vids;
 	gboolean *untagged;
+	GHashTable *all;	/* fdb_key() of every static entry */
 };
+
+/**
+ * fdb_key() - "IFINDEX/MAC/VID", the key fdb_dump_static() uses
+ *
+ * Return: newly allocated string
+ */
+char *fdb_key(int port, const uint8_t mac[6], unsigned int vid)
+{
+	return g_strdup_printf("%d/%02x:%02x:%02x:%02x:%02x:%02x/%u", port, mac[0], mac[1], mac[2],
+			       mac[3], mac[4], mac[5], vid);
+}
 
 static int parse_fdb(struct nl_msg *msg, void *data)
 {
@@ -26,6 +38,12 @@ static int parse_fdb(struct nl_msg *msg, void *data)
 	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(nlh, sizeof(*ndm), tb, NDA_MAX, NULL) < 0)
 		return 0;
 	ndm = nlmsg_data(nlh);
+	if (d->all) {
+		if ((ndm->ndm_state & NUD_NOARP) && tb[NDA_LLADDR] && nla_len(tb[NDA_LLADDR]) == 6)
+			g_hash_table_add(d->all, fdb_key(ndm->ndm_ifindex, nla_data(tb[NDA_LLADDR]),
+							 tb[NDA_VLAN] ? nla_get_u16(tb[NDA_VLAN]) : 0));
+		return 0;
+	}
 	if (ndm->ndm_ifindex != d->port || !(ndm->ndm_state & NUD_NOARP) ||
 	    !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6 ||
 	    memcmp(nla_data(tb[NDA_LLADDR]), d->mac, 6))
@@ -83,4 +101,28 @@ int fdb_add_static(struct nl_sock *sk, int port, const uint8_t mac[6], unsigned 
 	    (vid && nla_put_u16(msg, NDA_VLAN, (uint16_t)vid) < 0))
 		return -ENOMEM;
 	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * fdb_dump_static() - every static fdb entry of every bridge, in one dump
+ * @sk:		rtnetlink socket
+ * @keys:	set to a new set of fdb_key() strings
+ *
+ * Return: 0 or -errno
+ */
+int fdb_dump_static(struct nl_sock *sk, GHashTable **keys)
+{
+	/* == bridge fdb show */
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+	struct fdb_dump d = { 0 };
+	int r;
+
+	d.all = *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	r = tg_nl_transact(sk, msg, parse_fdb, &d);
+	if (r < 0)
+		g_clear_pointer(keys, g_hash_table_unref);
+	return r;
 }

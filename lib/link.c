@@ -84,6 +84,44 @@ static int parse_link(struct nl_msg *msg, void *data)
 	return 0;
 }
 
+static int parse_link_into_table(struct nl_msg *msg, void *data)
+{
+	GHashTable *by_index = data;
+	LinkInfo *info = g_new0(LinkInfo, 1);
+	int r = parse_link(msg, info);
+
+	if (r < 0 || info->ifindex <= 0) {
+		g_free(info);
+		return r;
+	}
+	g_hash_table_replace(by_index, GINT_TO_POINTER(info->ifindex), info);
+	return 0;
+}
+
+/**
+ * link_dump() - every link of the namespace, in one dump
+ * @sk:		rtnetlink socket
+ * @by_index:	set to a new table ifindex -> LinkInfo *
+ *
+ * Return: 0 or -errno
+ */
+int link_dump(struct nl_sock *sk, GHashTable **by_index)
+{
+	/* == ip -d link show */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+	int r;
+
+	*by_index = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		return -ENOMEM;
+	r = tg_nl_transact(sk, msg, parse_link_into_table, *by_index);
+	if (r < 0)
+		g_clear_pointer(by_index, g_hash_table_unref);
+	return r;
+}
+
 /**
  * link_get() - look up one link by name
  * @sk:		rtnetlink socket

@@ -66,8 +66,9 @@ static int fail(GError **error, int r, const char *fmt, ...)
 	return r;
 }
 
-static int reconcile_vlans(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo *br,
-			   const PortConfig *cfg, GPtrArray *changes, GError **error)
+static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const LinkInfo *tap,
+			   const LinkInfo *br, const PortConfig *cfg, GPtrArray *changes,
+			   GError **error)
 {
 	PortVlanState before, after;
 	int r;
@@ -78,7 +79,7 @@ static int reconcile_vlans(struct nl_sock *sk, const LinkInfo *tap, const LinkIn
 		return fail(error, -EOPNOTSUPP,
 			    "bridge '%s' does not filter VLANs; turn it on with 'ip link set dev %s "
 			    "type bridge vlan_filtering 1'", br->name, br->name);
-	r = bridge_vlan_reconcile(sk, tap->ifindex, &cfg->vlan, br->default_pvid, &before);
+	r = bridge_vlan_reconcile(sk, tap->ifindex, &cfg->vlan, br->default_pvid, known, &before);
 	if (r == -EPROTO)
 		return fail(error, r, "the VLANs of '%s' did not read back as configured", tap->name);
 	if (r < 0)
@@ -91,7 +92,7 @@ static int reconcile_vlans(struct nl_sock *sk, const LinkInfo *tap, const LinkIn
 
 		g_ptr_array_add(changes, g_strdup_printf("%s: vlans %s -> %s", tap->name, was, now));
 	}
-	return 0;
+	return r;	/* 1: changed */
 }
 
 static int pin(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg, unsigned int vid,
@@ -111,23 +112,40 @@ static int pin(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg, u
 }
 
 /* The static entries pinning the guest's MAC: one per VLAN of the port (a
- * locked port checks the source MAC per VLAN), or one without VLAN. */
+ * locked port checks the source MAC per VLAN), or one without VLAN. @vlans:
+ * the port's VLANs if known to be current, else NULL; @fdb: the snapshot's
+ * static entries, or NULL to read this port's. */
 static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo *br,
-			 const PortConfig *cfg, GPtrArray *changes, GError **error)
+			 const PortConfig *cfg, const PortVlanState *vlans, GHashTable *fdb,
+			 GPtrArray *changes, GError **error)
 {
 	PortVlanState st;
 	VlanSet have;
 	gboolean have_plain;
 	int r;
 
-	r = fdb_static_vids(sk, tap->ifindex, cfg->mac, &have, &have_plain);
-	if (r < 0)
+	if (fdb) {
+		g_autofree char *plain = fdb_key(tap->ifindex, cfg->mac, 0);
+
+		memset(&have, 0, sizeof(have));
+		have_plain = g_hash_table_contains(fdb, plain);
+		for (unsigned int v = VLAN_VID_MIN; br->vlan_filtering && vlans && v <= VLAN_VID_MAX; v++) {
+			g_autofree char *k = vlan_set_has(&vlans->vids, v)
+						     ? fdb_key(tap->ifindex, cfg->mac, v) : NULL;
+
+			if (k && g_hash_table_contains(fdb, k))
+				vlan_set_add(&have, v);
+		}
+	} else if ((r = fdb_static_vids(sk, tap->ifindex, cfg->mac, &have, &have_plain)) < 0) {
 		return fail(error, r, "cannot read the fdb of '%s': %s", tap->name, g_strerror(-r));
+	}
 	if (!br->vlan_filtering)
 		return have_plain ? 0 : pin(sk, tap, cfg, 0, changes, error);
-	r = bridge_vlan_get(sk, tap->ifindex, &st);
-	if (r < 0)
+	if (vlans) {
+		st = *vlans;
+	} else if ((r = bridge_vlan_get(sk, tap->ifindex, &st)) < 0) {
 		return fail(error, r, "cannot read the VLANs of '%s': %s", tap->name, g_strerror(-r));
+	}
 	for (unsigned int v = VLAN_VID_MIN; v <= VLAN_VID_MAX; v++)
 		if (vlan_set_has(&st.vids, v) && !vlan_set_has(&have, v) &&
 		    (r = pin(sk, tap, cfg, v, changes, error)) < 0)
@@ -171,37 +189,102 @@ static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortCo
 }
 
 /**
+ * port_snapshot_take() - links, VLANs and static fdb entries, in three dumps
+ * @sk:		rtnetlink socket
+ * @snap:	set to the snapshot; free with port_snapshot_free()
+ *
+ * Return: 0 or -errno
+ */
+int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap)
+{
+	g_autoptr(PortSnapshot) s = g_new0(PortSnapshot, 1);
+	GHashTableIter it;
+	gpointer v;
+	int r;
+
+	if ((r = link_dump(sk, &s->links)) < 0 || (r = fdb_dump_static(sk, &s->fdb)) < 0)
+		return r;
+	/* A kernel without bridge VLAN filtering has no VLANs to dump. */
+	r = bridge_vlan_dump(sk, &s->vlans);
+	if (r == -EOPNOTSUPP)
+		s->vlans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	else if (r < 0)
+		return r;
+	s->names = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_iter_init(&it, s->links);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_hash_table_insert(s->names, ((LinkInfo *)v)->name, v);
+	*snap = g_steal_pointer(&s);
+	return 0;
+}
+
+/** port_snapshot_free() - free a snapshot; NULL is fine */
+void port_snapshot_free(PortSnapshot *snap)
+{
+	if (!snap)
+		return;
+	g_clear_pointer(&snap->names, g_hash_table_unref);
+	g_clear_pointer(&snap->links, g_hash_table_unref);
+	g_clear_pointer(&snap->vlans, g_hash_table_unref);
+	g_clear_pointer(&snap->fdb, g_hash_table_unref);
+	g_free(snap);
+}
+
+/**
  * port_reconcile() - bring one bridge port to its configuration
  * @sk:		rtnetlink socket with CAP_NET_ADMIN
+ * @snap:	a snapshot taken just before (for many ports), or NULL to read
+ *		this port's state with requests of its own
  * @tap:	the port (libvirt's vnetN, or a tapgate tap)
  * @cfg:	what it must look like
  * @changes:	if not NULL, gets one line per change made
  * @error:	set to a one-line message on failure
  *
  * Order matters on a running guest: VLANs, then the static fdb entries, and
- * only then the lock, so the guest's own frames are never dropped.
+ * only then the lock, so the guest's own frames are never dropped. A port
+ * that is already right costs no request at all with a snapshot.
  *
  * Return: 0 or -errno
  */
-int port_reconcile(struct nl_sock *sk, const char *tap, const PortConfig *cfg,
-		   GPtrArray *changes, GError **error)
+int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap,
+		   const PortConfig *cfg, GPtrArray *changes, GError **error)
 {
+	static const PortVlanState none;
+	const PortVlanState *vlans = NULL;
 	LinkInfo port, br;
+	const LinkInfo *p, *b;
 	int r;
 
-	r = link_get(sk, tap, &port);
-	if (r == -ENODEV)
-		return fail(error, r, "'%s' does not exist", tap);
-	if (r < 0)
+	if (snap) {
+		p = g_hash_table_lookup(snap->names, tap);
+		if (!p)
+			return fail(error, -ENODEV, "'%s' does not exist", tap);
+		port = *p;
+	} else if ((r = link_get(sk, tap, &port)) < 0) {
+		if (r == -ENODEV)
+			return fail(error, r, "'%s' does not exist", tap);
 		return fail(error, r, "cannot look up '%s': %s", tap, g_strerror(-r));
+	}
 	if (!port.master || !port.bridge_port)
 		return fail(error, -ENOTCONN, "'%s' is not a port of a bridge", tap);
-	r = link_get_index(sk, port.master, &br);
-	if (r < 0)
+	if (snap && (b = g_hash_table_lookup(snap->links, GINT_TO_POINTER(port.master)))) {
+		br = *b;
+	} else if ((r = link_get_index(sk, port.master, &br)) < 0) {
 		return fail(error, r, "cannot look up the bridge of '%s': %s", tap, g_strerror(-r));
-	if ((r = reconcile_vlans(sk, &port, &br, cfg, changes, error)) < 0)
+	}
+	if (snap) {
+		vlans = g_hash_table_lookup(snap->vlans, GINT_TO_POINTER(port.ifindex));
+		if (!vlans)
+			vlans = &none;
+	}
+	if ((r = reconcile_vlans(sk, vlans, &port, &br, cfg, changes, error)) < 0)
 		return r;
-	if (cfg->pin_mac && (r = reconcile_fdb(sk, &port, &br, cfg, changes, error)) < 0)
+	/* VLANs just changed: what the snapshot says of them is stale. */
+	if (r > 0)
+		vlans = NULL;
+	if (cfg->pin_mac &&
+	    (r = reconcile_fdb(sk, &port, &br, cfg, vlans, snap ? snap->fdb : NULL, changes,
+			       error)) < 0)
 		return r;
 	return reconcile_flags(sk, &port, cfg, changes, error);
 }

@@ -14,7 +14,19 @@ typedef struct {
 	uint8_t mac[6];		/* the guest's MAC */
 } PortConfig;
 
+/* Links, VLANs and static fdb entries of the whole namespace, read in three
+ * dumps, so reconciling many ports costs no request per port that is right. */
+typedef struct {
+	GHashTable *links;	/* ifindex -> LinkInfo * */
+	GHashTable *names;	/* name -> LinkInfo * (in @links) */
+	GHashTable *vlans;	/* ifindex -> PortVlanState * */
+	GHashTable *fdb;	/* fdb_key() of every static entry */
+} PortSnapshot;
+
 int mac_parse(const char *s, uint8_t mac[6]);
 char *port_config_describe(const PortConfig *cfg);
-int port_reconcile(struct nl_sock *sk, const char *tap, const PortConfig *cfg,
-		   GPtrArray *changes, GError **error);
+int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap);
+void port_snapshot_free(PortSnapshot *snap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PortSnapshot, port_snapshot_free)
+int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap,
+		   const PortConfig *cfg, GPtrArray *changes, GError **error);

@@ -19,6 +19,7 @@
 
 typedef struct {
 	struct nl_sock *sk;
+	PortSnapshot *snap;	/* the namespace's ports, read once per pass */
 	gboolean dry_run;
 	guint domains, ports, changed, failed;
 } Sync;
@@ -76,8 +77,16 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 	g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(GError) err = NULL;
+	g_autoptr(PortSnapshot) own = NULL;
+	int r;
 
 	s->domains++;
+	/* One event, one domain: a snapshot of its own (a full pass shares one). */
+	if (!s->snap && !s->dry_run && (r = port_snapshot_take(s->sk, &own)) < 0) {
+		fprintf(stderr, "tapgate sync: cannot read the bridge ports: %s\n", g_strerror(-r));
+		s->failed++;
+		return;
+	}
 	if (!xml || domain_xml_parse(xml, strlen(xml), &d, &err) < 0) {
 		g_autofree char *why = err ? g_strdup(err->message) : libvirt_error();
 
@@ -90,7 +99,6 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 		g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GError) perr = NULL;
 		PortConfig cfg;
-		int r;
 
 		if (!p->mac || !p->tap)
 			continue;
@@ -104,7 +112,7 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 			printf("%s: %s %s: %s\n", d->name, p->tap, p->mac, desc);
 			continue;
 		}
-		if (r < 0 || port_reconcile(s->sk, p->tap, &cfg, changes, &perr) < 0) {
+		if (r < 0 || port_reconcile(s->sk, s->snap ? s->snap : own, p->tap, &cfg, changes, &perr) < 0) {
 			fprintf(stderr, "tapgate sync: domain '%s': interface %s (%s): %s\n", d->name,
 				p->mac, p->tap, perr->message);
 			s->failed++;
@@ -120,14 +128,21 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 static int sync_all(virConnectPtr conn, Sync *s)
 {
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE), count = n;
 
 	if (n < 0)
 		return -EIO;
-	for (int i = 0; i < n; i++) {
+	/* Three dumps for the whole pass, however many ports. */
+	if (!s->dry_run && (n = port_snapshot_take(s->sk, &s->snap)) < 0) {
+		fprintf(stderr, "tapgate sync: cannot read the bridge ports: %s\n", g_strerror(-n));
+		s->failed++;
+		s->snap = NULL;
+	}
+	for (int i = 0; i < count; i++) {
 		sync_domain(conn, doms[i], s);
 		virDomainFree(doms[i]);
 	}
+	g_clear_pointer(&s->snap, port_snapshot_free);
 	free(doms);
 	return 0;
 }

@@ -348,7 +348,7 @@ static void reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 
 		if (!p->tap || !p->mac || g_ascii_strcasecmp(p->mac, mac))
 			continue;
-		if (port_reconcile(sk, p->tap, cfg, changes, &err) < 0)
+		if (port_reconcile(sk, NULL, p->tap, cfg, changes, &err) < 0)
 			fprintf(stderr, "tapgate: %s (%s): %s\n", mac, p->tap, err->message);
 		for (guint j = 0; j < changes->len; j++)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));

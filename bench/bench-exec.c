@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Side-by-side timing of programs, alternating between them in one run.
+ *
+ *   bench-exec helper N BRIDGE NAME=PATH NAME=PATH...
+ *	each bridge helper N times, as QEMU drives it (socketpair, fork/exec
+ *	"--use-vnet --fd=N --br=BRIDGE", recvmsg); time from fork to fd received;
+ *	the tap is closed at once, so the bridge keeps its size.
+ *   bench-exec cmd N STDIN NAME='COMMAND'...
+ *	each /bin/sh -c COMMAND N times with STDIN; time from fork to exit.
+ *
+ * Prints one line per program: NAME median_ms p99_ms max_rss_kib failures.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib.h>
+
+typedef struct {
+	char *name;
+	char *what;
+	GArray *ms;	/* double */
+	long maxrss;
+	int failures;
+} Prog;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int recv_fd(int sock)
+{
+	char buf[1], ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, 0) == 1 && (c = CMSG_FIRSTHDR(&msg)) && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static void run_helper(Prog *p, const char *bridge)
+{
+	int sv[2], status, fd;
+	char fdarg[32], brarg[64];
+	struct rusage ru;
+	double t0, t1;
+	pid_t pid;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	snprintf(fdarg, sizeof(fdarg), "--fd=%d", sv[1]);
+	snprintf(brarg, sizeof(brarg), "--br=%s", bridge);
+	t0 = now_ms();
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		close(sv[0]);
+		dup2(null, 2);
+		execl(p->what, p->what, "--use-vnet", fdarg, brarg, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	fd = recv_fd(sv[0]);
+	t1 = now_ms();
+	close(sv[0]);
+	wait4(pid, &status, 0, &ru);
+	if (fd < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		p->failures++;
+	else
+		g_array_append_val(p->ms, (double){ t1 - t0 });
+	if (fd >= 0)
+		close(fd);
+	p->maxrss = MAX(p->maxrss, ru.ru_maxrss);
+}
+
+static void run_cmd(Prog *p, const char *input)
+{
+	struct rusage ru;
+	int status;
+	double t0, t1;
+	pid_t pid;
+
+	t0 = now_ms();
+	pid = fork();
+	if (pid == 0) {
+		int in = open(input, O_RDONLY), null = open("/dev/null", O_WRONLY);
+
+		dup2(in, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl("/bin/sh", "sh", "-c", p->what, (char *)NULL);
+		_exit(127);
+	}
+	wait4(pid, &status, 0, &ru);
+	t1 = now_ms();
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		p->failures++;
+	else
+		g_array_append_val(p->ms, (double){ t1 - t0 });
+	p->maxrss = MAX(p->maxrss, ru.ru_maxrss);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	GPtrArray *progs = g_ptr_array_new();
+	int n;
+
+	if (argc < 5 || (strcmp(argv[1], "helper") && strcmp(argv[1], "cmd"))) {
+		fprintf(stderr, "usage: bench-exec helper|cmd N BRIDGE|STDIN NAME=WHAT...\n");
+		return 2;
+	}
+	n = atoi(argv[2]);
+	for (int i = 4; i < argc; i++) {
+		Prog *p = g_new0(Prog, 1);
+		char *eq = strchr(argv[i], '=');
+
+		if (!eq)
+			return 2;
+		p->name = g_strndup(argv[i], (gsize)(eq - argv[i]));
+		p->what = g_strdup(eq + 1);
+		p->ms = g_array_new(FALSE, FALSE, sizeof(double));
+		g_ptr_array_add(progs, p);
+	}
+	/* Alternate, so load and caches hit every program alike. */
+	for (int it = 0; it < n; it++)
+		for (guint i = 0; i < progs->len; i++) {
+			Prog *p = g_ptr_array_index(progs, (i + (guint)it) % progs->len);
+
+			if (!strcmp(argv[1], "helper"))
+				run_helper(p, argv[3]);
+			else
+				run_cmd(p, argv[3]);
+		}
+	for (guint i = 0; i < progs->len; i++) {
+		Prog *p = g_ptr_array_index(progs, i);
+		double med = 0, p99 = 0;
+
+		if (p->ms->len) {
+			g_array_sort(p->ms, cmp);
+			med = g_array_index(p->ms, double, p->ms->len / 2);
+			p99 = g_array_index(p->ms, double, MIN(p->ms->len - 1, p->ms->len * 99 / 100));
+		}
+		printf("%s %.3f %.3f %ld %d\n", p->name, med, p99, p->maxrss, p->failures);
+	}
+	return 0;
+}

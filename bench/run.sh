@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# tapgate against what it replaces, side by side in one run, alternating:
+# tapgate-helper vs qemu-bridge-helper, tapgate-hook vs a shell hook,
+# 'tapgate sync' and 'tapgate mac --check' at scale, peak RSS. Prints a
+# results table with ratios and each target's verdict (it asserts nothing).
+#
+#   bench/run.sh            # the full run (a few minutes)
+#   bench/run.sh --smoke    # CI: every scenario, tiny sizes (~30 s)
+#
+# Runs as root in private network and mount namespaces of its own.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+smoke=0
+[ "${1:-}" = --smoke ] && smoke=1
+build=${BUILD_DIR:-$top/build}
+if [ -z "${TG_SANDBOXED:-}" ]; then
+	cd "$top"
+	. scripts/lib.sh
+	tg_install_deps >&2
+	apt_missing=()
+	for p in libxml2-utils; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || apt_missing+=("$p")
+	done
+	((${#apt_missing[@]} == 0)) || apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+	tg_build "$build" >/dev/null
+fi
+. "$top/tests/vm/sandbox.sh"
+sandbox_enter "$@"
+export BUILD_DIR=$build
+B=$build/bench/bench-exec HELPER=$build/helper/tapgate-helper HOOK=$build/hooks/tapgate-hook
+CLI=$build/xml/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
+if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20
+else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 16" syncn=1000 doms=1000; fi
+
+printf 'allow all\n' > /etc/qemu/bridge.conf	# the same ACL for both helpers
+chmod 644 /etc/qemu/bridge.conf
+results=/tmp/results
+: > $results
+row() { printf '%-44s %10s %10s %10s %10s %8s  %s\n' "$@" | tee -a $results; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "pass" : "MISS") }'; }
+
+# N persistent taps as ports of BRIDGE, in one ip -batch.
+ports() {	# BRIDGE N PREFIX
+	[ "$2" -gt 0 ] || return 0
+	for i in $(seq 1 "$2"); do
+		echo "tuntap add $3$i mode tap"
+		echo "link set $3$i master $1"
+	done > /tmp/ports.batch
+	ip -batch /tmp/ports.batch
+}
+fresh_bridges() {	# N_BRIDGES
+	for i in $(seq 0 $(($1 - 1))); do
+		ip link del "br$i" 2>/dev/null || true
+		ip link add "br$i" type bridge && ip link set "br$i" up
+	done
+}
+
+echo "# tapgate benchmarks, $(date -u +%F), $(nproc) cores, kernel $(uname -r)"
+row scenario tapgate p99 baseline p99 ratio target
+declare -A at0
+for n in $sizes; do
+	ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
+	fresh_bridges 1
+	ports br0 "$n" p
+	read -r _ tm tp trss _ < <($B helper "$iters" br0 tapgate="$HELPER" qbh="$QBH" | grep ^tapgate)
+	read -r _ qm qp qrss _ < <($B helper "$iters" br0 tapgate="$HELPER" qbh="$QBH" | grep ^qbh)
+	at0[$n]=$tm
+	r=$(ratio "$tm" "$qm")
+	t=""; [ "$n" = 0 ] && t="<=0.6x $(verdict "$r" 0.6)"
+	row "helper, $n ports on the bridge (ms)" "$tm" "$tp" "$qm" "$qp" "${r}x" "$t"
+	[ "$n" = 0 ] && { q0=$qm; rss=$trss; qrss0=$qrss; }
+	qat[$n]=$qm
+done
+last=${sizes##* }
+row "helper scaling: cost at $last / at 0" "$(ratio "${at0[$last]}" "${at0[0]}")x" "" \
+	"$(ratio "${qat[$last]}" "$q0")x" "" "" "<=1.3x $(verdict "$(ratio "${at0[$last]}" "${at0[0]}")" 1.3)"
+# Many links in the namespace: LINKS ports over 4 bridges.
+ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
+fresh_bridges 4
+for b in 0 1 2 3; do ports "br$b" $((links / 4)) "q${b}x"; done
+out=$($B helper "$iters" br0 tapgate="$HELPER" qbh="$QBH")
+read -r _ tm tp _ < <(grep ^tapgate <<< "$out")
+read -r _ qm qp _ < <(grep ^qbh <<< "$out")
+r=$(ratio "$tm" "$qm")
+row "helper, $links links over 4 bridges (ms)" "$tm" "$tp" "$qm" "$qp" "${r}x" "<=0.3x $(verdict "$r" 0.3)"
+row "helper peak RSS (KiB)" "$rss" "" "$qrss0" "" "" "<4096 $(verdict "$rss" 4095)"
+
+# The hook on libvirt 9.0's captured 'start begin' input, 1/4/16 NICs, pinning.
+ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
+fresh_bridges 1
+for nics in $hooknics; do
+	{
+		echo "<domain type='qemu'><name>bench</name><metadata>"
+		echo "<tapgate:ports xmlns:tapgate=\"https://tapgate.dev/ns/1\">"
+		for i in $(seq 1 "$nics"); do
+			printf '<tapgate:port mac="52:54:00:bb:00:%02x" pin-mac="yes"/>\n' "$i"
+		done
+		echo "</tapgate:ports></metadata><devices>"
+		for i in $(seq 1 "$nics"); do
+			printf "<interface type='bridge'><mac address='52:54:00:bb:00:%02x'/><source bridge='br0'/><target dev='vnet%d'/><model type='virtio'/></interface>\n" "$i" "$i"
+			ip tuntap add "vnet$i" mode tap 2>/dev/null || true
+			ip link set "vnet$i" master br0 up
+		done
+		echo "</devices></domain>"
+	} > /tmp/dom.xml
+	out=$($B cmd "$((iters / 4 + 3))" /tmp/dom.xml \
+		tapgate="$HOOK --qemu bench start begin -" shell="$here/shell-hook.sh bench start begin -")
+	read -r _ tm tp hrss tf < <(grep ^tapgate <<< "$out")
+	read -r _ sm sp _ sf < <(grep ^shell <<< "$out")
+	r=$(ratio "$tm" "$sm")
+	row "hook, $nics NICs, pinning (ms)" "$tm" "$tp" "$sm" "$sp" "${r}x" \
+		"<=0.35x $(verdict "$r" 0.35), <=3ms $(verdict "$tm" 3)"
+	[ "$tf$sf" = 00 ] || echo "# hook failures: tapgate $tf, shell $sf"
+done
+row "hook peak RSS (KiB)" "$hrss" "" "" "" "" ""
+
+# tapgate sync over SYNCN managed ports (libvirt's test driver reports the
+# domain; the ports are real taps here).
+ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
+fresh_bridges 1
+ports br0 "$syncn" s
+{
+	echo "<node><domain type='test'><name>many</name><memory>65536</memory><os><type>hvm</type></os><metadata>"
+	echo "<tapgate:ports xmlns:tapgate=\"https://tapgate.dev/ns/1\">"
+	for i in $(seq 1 "$syncn"); do
+		printf '<tapgate:port mac="52:54:%02x:%02x:00:01" pin-mac="yes"/>\n' $((i / 256)) $((i % 256))
+	done
+	echo "</tapgate:ports></metadata><devices>"
+	for i in $(seq 1 "$syncn"); do
+		printf "<interface type='bridge'><mac address='52:54:%02x:%02x:00:01'/><source bridge='br0'/><target dev='s%d'/></interface>\n" $((i / 256)) $((i % 256)) "$i"
+	done
+	echo "</devices></domain></node>"
+} > /tmp/sync.xml
+t0=$(date +%s%N); $CLI sync -c test:///tmp/sync.xml > /tmp/sync1.out; t1=$(date +%s%N)
+wrong=$(( (t1 - t0) / 1000000 ))
+t0=$(date +%s%N); $CLI sync -c test:///tmp/sync.xml > /tmp/sync2.out; t1=$(date +%s%N)
+right=$(( (t1 - t0) / 1000000 ))
+msgs=$(strace -f -e trace=sendto,sendmsg -c -o /tmp/strace.sum $CLI sync -c test:///tmp/sync.xml >/dev/null; \
+	awk '$NF ~ /send(to|msg)/ { s += $4 } END { print s + 0 }' /tmp/strace.sum)
+row "sync, $syncn ports all wrong (ms)" "$wrong" "" "" "" "" "$(tail -1 /tmp/sync1.out | cut -d: -f2)"
+row "sync, $syncn ports all correct (ms)" "$right" "" "" "" "" "<100ms $(verdict "$right" 99)"
+row "sync, $syncn ports correct: netlink requests" "$msgs" "" "" "" "" "single dump: $( [ "$msgs" -le 3 ] && echo pass || echo MISS)"
+
+# tapgate mac --check against DOMS defined domains.
+{
+	echo "<node>"
+	for i in $(seq 1 "$doms"); do
+		printf "<domain type='test'><name>d%d</name><memory>65536</memory><os><type>hvm</type></os><devices><interface type='bridge'><mac address='52:54:01:%02x:%02x:01'/><source bridge='br0'/></interface></devices></domain>\n" "$i" $((i / 256)) $((i % 256))
+	done
+	echo "</node>"
+} > /tmp/doms.xml
+out=$($B cmd 5 /dev/null tapgate="$CLI mac --uuid e61d5755-9bdc-40cd-9648-77e719bdc220 --check test:///tmp/doms.xml" \
+	virsh="virsh -c test:///tmp/doms.xml list --all")
+read -r _ mm mp _ < <(grep ^tapgate <<< "$out")
+read -r _ vm vp _ < <(grep ^virsh <<< "$out")
+row "mac --check, $doms domains (ms)" "$mm" "$mp" "$vm" "$vp" "$(ratio "$mm" "$vm")x" "(baseline: virsh list --all)"
