@@ -14,7 +14,7 @@ top=$(cd "$here/.." && pwd)
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
 build=${BUILD_DIR:-$top/build}
-if [ -z "${TG_SANDBOXED:-}" ]; then
+if [ -z "${TG_SANDBOXED:-}" ] && [ -z "${TG_BENCH_NO_BUILD:-}" ]; then
 	cd "$top"
 	. scripts/lib.sh
 	tg_install_deps >&2
@@ -29,6 +29,7 @@ fi
 sandbox_enter "$@"
 export BUILD_DIR=$build
 B=$build/bench/bench-exec HELPER=$build/helper/tapgate-helper HOOK=$build/hooks/tapgate-hook
+command -v xmllint >/dev/null || { echo "bench: xmllint (libxml2-utils) is needed for the shell hook" >&2; exit 1; }
 CLI=$build/xml/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
 if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20
 else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 16" syncn=1000 doms=1000; fi

@@ -10,6 +10,7 @@ TG_PACKAGES=(
 	iproute2 util-linux
 	qemu-system-x86 busybox-static	# the test guest (tests/vm)
 	clang libclang-rt-14-dev valgrind	# fuzzing, sanitizers, memcheck
+	libxml2-utils strace			# the benchmarks' shell-hook baseline
 )
 
 tg_install_deps() {
