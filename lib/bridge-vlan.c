@@ -243,13 +243,10 @@ int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state)
 {
 	/* == bridge vlan show dev PORT */
 	struct br_vlan_msg bvm = { .family = AF_BRIDGE, .ifindex = (uint32_t)ifindex };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETVLAN, NLM_F_DUMP);
 	struct vlan_dump d = { .ifindex = ifindex, .state = state };
 
 	memset(state, 0, sizeof(*state));
-	if (!msg || nlmsg_append(msg, &bvm, sizeof(bvm), NLMSG_ALIGNTO) < 0)
-		return -ENOMEM;
-	return tg_nl_transact(sk, msg, parse_vlan_msg, &d);
+	return tg_nl_dump(sk, RTM_GETVLAN, &bvm, sizeof(bvm), parse_vlan_msg, &d);
 }
 
 /**
@@ -280,14 +277,11 @@ int bridge_vlan_dump(struct nl_sock *sk, GHashTable **by_index)
 {
 	/* == bridge vlan show */
 	struct br_vlan_msg bvm = { .family = AF_BRIDGE };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETVLAN, NLM_F_DUMP);
 	struct vlan_dump d = { 0 };
 	int r;
 
 	d.all = *by_index = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	if (!msg || nlmsg_append(msg, &bvm, sizeof(bvm), NLMSG_ALIGNTO) < 0)
-		return -ENOMEM;
-	r = tg_nl_transact(sk, msg, parse_vlan_msg, &d);
+	r = tg_nl_dump(sk, RTM_GETVLAN, &bvm, sizeof(bvm), parse_vlan_msg, &d);
 	if (r < 0)
 		g_clear_pointer(by_index, g_hash_table_unref);
 	return r;

@@ -70,14 +70,11 @@ int fdb_static_vids(struct nl_sock *sk, int port, const uint8_t mac[6], VlanSet 
 {
 	/* == bridge fdb show dev PORT */
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = port };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
 	struct fdb_dump d = { .port = port, .mac = mac, .vids = vids, .untagged = untagged };
 
 	memset(vids, 0, sizeof(*vids));
 	*untagged = FALSE;
-	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0)
-		return -ENOMEM;
-	return tg_nl_transact(sk, msg, parse_fdb, &d);
+	return tg_nl_dump(sk, RTM_GETNEIGH, &ndm, sizeof(ndm), parse_fdb, &d);
 }
 
 /**
@@ -114,14 +111,11 @@ int fdb_dump_static(struct nl_sock *sk, GHashTable **keys)
 {
 	/* == bridge fdb show */
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
 	struct fdb_dump d = { 0 };
 	int r;
 
 	d.all = *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0)
-		return -ENOMEM;
-	r = tg_nl_transact(sk, msg, parse_fdb, &d);
+	r = tg_nl_dump(sk, RTM_GETNEIGH, &ndm, sizeof(ndm), parse_fdb, &d);
 	if (r < 0)
 		g_clear_pointer(keys, g_hash_table_unref);
 	return r;

@@ -112,3 +112,24 @@ int tg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, NlParseFunc parse, vo
 		return -EIO;
 	return t.parse_err;
 }
+
+/**
+ * tg_nl_dump() - a dump request: fixed header only, replies to @parse
+ * @sk:		socket from tg_nl_open()
+ * @type:	RTM_GET*
+ * @hdr:	the family header (its filter fields set)
+ * @len:	its size
+ * @parse:	called for each reply
+ * @data:	passed to @parse
+ *
+ * Return: 0, the kernel's -errno, or the first negative value of @parse
+ */
+int tg_nl_dump(struct nl_sock *sk, int type, const void *hdr, size_t len, NlParseFunc parse,
+	       void *data)
+{
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(type, NLM_F_DUMP);
+
+	if (!msg || nlmsg_append(msg, (void *)hdr, len, NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, parse, data);
+}

@@ -15,3 +15,5 @@ typedef int (*NlParseFunc)(struct nl_msg *msg, void *data);
 
 int tg_nl_open(struct nl_sock **sk);
 int tg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, NlParseFunc parse, void *data);
+int tg_nl_dump(struct nl_sock *sk, int type, const void *hdr, size_t len, NlParseFunc parse,
+	       void *data);

@@ -397,3 +397,13 @@ char *sandbox_domain_xml(const char *metadata)
 	parts = g_strsplit(xml, "  <memory unit=", 2);
 	return g_strconcat(parts[0], metadata, "  <memory unit=", parts[1], NULL);
 }
+
+/** sandbox_env() - a variable meson sets for the test; g_error() if missing */
+const char *sandbox_env(const char *name)
+{
+	const char *v = g_getenv(name);
+
+	if (!v || !*v)
+		g_error("%s must be set (meson test sets it)", name);
+	return v;
+}

@@ -17,6 +17,7 @@
 #define SANDBOX_OTHER_UID 4244		/* "tgother", group tgother */
 
 void sandbox_enter(void);
+const char *sandbox_env(const char *name);
 void sandbox_new_netns(void);
 const char *sandbox_dir(void);
 void sandbox_sh(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

@@ -338,9 +338,7 @@ int main(int argc, char **argv)
 	guint i;
 
 	g_test_init(&argc, &argv, NULL);
-	helper = g_getenv("TAPGATE_HELPER");
-	if (!helper)
-		g_error("TAPGATE_HELPER must name the built tapgate-helper");
+	helper = sandbox_env("TAPGATE_HELPER");
 	sandbox_enter();
 	setuid_helper = sandbox_setuid_copy(helper);
 

@@ -162,9 +162,8 @@ static void test_not_root(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	hook = g_getenv("TAPGATE_HOOK");
-	if (!hook || !g_getenv("TAPGATE_DATA"))
-		g_error("TAPGATE_HOOK and TAPGATE_DATA must be set");
+	hook = sandbox_env("TAPGATE_HOOK");
+	sandbox_env("TAPGATE_DATA");
 	sandbox_enter();
 	g_test_add_func("/hook/pin-mac", test_pin_mac);
 	g_test_add_func("/hook/isolated", test_isolated);

@@ -387,10 +387,9 @@ static void test_hook_concurrent_starts(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	helper = g_getenv("TAPGATE_HELPER");
-	hook = g_getenv("TAPGATE_HOOK");
-	if (!helper || !hook || !g_getenv("TAPGATE_DATA"))
-		g_error("TAPGATE_HELPER, TAPGATE_HOOK and TAPGATE_DATA must be set");
+	helper = sandbox_env("TAPGATE_HELPER");
+	hook = sandbox_env("TAPGATE_HOOK");
+	sandbox_env("TAPGATE_DATA");
 	sandbox_enter();
 	setuid_helper = sandbox_setuid_copy(helper);
 	TABLETEST_ADD("/hostile/env", env_cases, test_env);

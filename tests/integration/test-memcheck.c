@@ -107,11 +107,10 @@ static void test_tool(gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	helper = g_getenv("TAPGATE_HELPER");
-	hook = g_getenv("TAPGATE_HOOK");
-	cli = g_getenv("TAPGATE_CLI");
-	if (!helper || !hook || !cli || !g_getenv("TAPGATE_DATA"))
-		g_error("TAPGATE_HELPER, TAPGATE_HOOK, TAPGATE_CLI and TAPGATE_DATA must be set");
+	helper = sandbox_env("TAPGATE_HELPER");
+	hook = sandbox_env("TAPGATE_HOOK");
+	cli = sandbox_env("TAPGATE_CLI");
+	sandbox_env("TAPGATE_DATA");
 	if (access(VALGRIND, X_OK) < 0)
 		g_error("valgrind is not installed (package valgrind)");
 	sandbox_enter();

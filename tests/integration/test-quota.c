@@ -233,9 +233,7 @@ static void test_state(gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	helper = g_getenv("TAPGATE_HELPER");
-	if (!helper)
-		g_error("TAPGATE_HELPER must name the built tapgate-helper");
+	helper = sandbox_env("TAPGATE_HELPER");
 	sandbox_enter();
 	setuid_helper = sandbox_setuid_copy(helper);
 	g_test_add_func("/quota/concurrent-per-user", test_concurrent_per_user);

@@ -333,10 +333,9 @@ static void test_hook_access_pinned(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	helper = g_getenv("TAPGATE_HELPER");
-	hook = g_getenv("TAPGATE_HOOK");
-	if (!helper || !hook || !g_getenv("TAPGATE_DATA"))
-		g_error("TAPGATE_HELPER, TAPGATE_HOOK and TAPGATE_DATA must be set");
+	helper = sandbox_env("TAPGATE_HELPER");
+	hook = sandbox_env("TAPGATE_HOOK");
+	sandbox_env("TAPGATE_DATA");
 	sandbox_enter();
 	g_test_add_func("/vlan/access-trunk-frames", test_access_trunk_frames);
 	g_test_add_func("/vlan/default-vlan-isolated", test_default_vlan_isolated);
