@@ -153,9 +153,14 @@ static int port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg, GError **e
 		return 0;
 	if (network_cached(h, p->network, &net, error) < 0)
 		return -1;
+	group = p->portgroup ? g_strdup(p->portgroup) : port_group_cached(h, p->portid);
+	if (!net && group && !p->portgroup)
+		/* port-created accepted this port against tapgate metadata we no
+		 * longer have: refuse rather than start it unwired. */
+		return fail(error, "domain interface %s: network '%s' lost its tapgate cache; "
+			    "restart the network", p->mac, p->network);
 	if (!net)
 		return 0;
-	group = p->portgroup ? g_strdup(p->portgroup) : port_group_cached(h, p->portid);
 	if (network_port_config(net, group, p, cfg, &err) < 0)
 		return fail(error, "domain interface %s: %s", p->mac, err->message);
 	return net->has_metadata;
@@ -238,6 +243,11 @@ static int network_port_created(const Hook *h, GError **error)
 
 	if (network_xml_parse(h->xml, h->len, &net, &err) < 0)
 		return fail(error, "network '%s': %s", h->object, err->message);
+	/* The live network XML is the freshest mapping (metadata can change on a
+	 * running network without any hook): keep the cache in step with it. */
+	if (net->has_metadata && !h->dry_run && safe_name(net->name) &&
+	    state_write(h, "networks", net->name, ".xml", h->xml, h->len, &err) < 0)
+		return fail(error, "network '%s': %s", net->name, err->message);
 	if (!net->has_metadata) {
 		/* The hook input carries no metadata: use what network started cached. */
 		g_autoptr(NetworkXml) cached = NULL;
@@ -326,13 +336,16 @@ int main(int argc, char **argv)
 	Hook h = { .state_dir = TG_STATE_DIR };
 	int i = 1, r;
 
+	gboolean installed = !strcmp(base, "qemu") || !strcmp(dirbase, "qemu.d") ||
+			     !strcmp(base, "network") || !strcmp(dirbase, "network.d");
+
 	h.qemu = !strcmp(base, "qemu") || !strcmp(dirbase, "qemu.d");
-	if (!h.qemu && strcmp(base, "network") && strcmp(dirbase, "network.d") &&
-	    (argc < 2 || (strcmp(argv[1], "--qemu") && strcmp(argv[1], "--network"))))
+	if (!installed && (argc < 2 || (strcmp(argv[1], "--qemu") && strcmp(argv[1], "--network"))))
 		die("install me as /etc/libvirt/hooks/qemu.d/tapgate and "
 		    "/etc/libvirt/hooks/network.d/tapgate (or pass --qemu or --network)");
-	/* Options for tests and by-hand use; libvirt passes none. */
-	for (; i < argc && g_str_has_prefix(argv[i], "--"); i++) {
+	/* Options for tests and by-hand use only: where libvirt runs us, argv[1]
+	 * is a domain or network name, which may well start with "--". */
+	for (; !installed && i < argc && g_str_has_prefix(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--qemu"))
 			h.qemu = TRUE;
 		else if (!strcmp(argv[i], "--network"))

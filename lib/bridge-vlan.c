@@ -58,7 +58,15 @@ static int put_vlan_info(NlMsg *msg, unsigned int vid, unsigned int flags)
 static NlMsg *port_msg(int type, int ifindex, struct nlattr **spec)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
-	NlMsg *msg = nlmsg_alloc_simple(type, 0);
+	/* Room for every VID as its own entry (a sparse trunk): 4094 x 8 bytes. */
+	NlMsg *msg = nlmsg_alloc_size(64 * 1024);
+
+	if (msg) {
+		struct nlmsghdr *nlh = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, 0);
+
+		if (!nlh)
+			g_clear_pointer(&msg, nlmsg_free);
+	}
 
 	if (msg && (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 		    !(*spec = nla_nest_start(msg, IFLA_AF_SPEC))))

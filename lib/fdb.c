@@ -38,6 +38,10 @@ static int parse_fdb(struct nl_msg *msg, void *data)
 	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(nlh, sizeof(*ndm), tb, NDA_MAX, NULL) < 0)
 		return 0;
 	ndm = nlmsg_data(nlh);
+	/* Only sticky static entries pin: a plain static one moves to whichever
+	 * port sends with that MAC. */
+	if (!(ndm->ndm_flags & NTF_STICKY))
+		return 0;
 	if (d->all) {
 		if ((ndm->ndm_state & NUD_NOARP) && tb[NDA_LLADDR] && nla_len(tb[NDA_LLADDR]) == 6)
 			g_hash_table_add(d->all, fdb_key(ndm->ndm_ifindex, nla_data(tb[NDA_LLADDR]),
@@ -88,9 +92,9 @@ int fdb_static_vids(struct nl_sock *sk, int port, const uint8_t mac[6], VlanSet 
  */
 int fdb_add_static(struct nl_sock *sk, int port, const uint8_t mac[6], unsigned int vid)
 {
-	/* == bridge fdb replace MAC dev PORT master static [vlan VID] */
+	/* == bridge fdb replace MAC dev PORT master static sticky [vlan VID] */
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = port,
-			     .ndm_state = NUD_NOARP, .ndm_flags = NTF_MASTER };
+			     .ndm_state = NUD_NOARP, .ndm_flags = NTF_MASTER | NTF_STICKY };
 	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
 
 	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||

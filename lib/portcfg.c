@@ -153,26 +153,28 @@ static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo
 	return 0;
 }
 
+/* Pinning means learning off and the port locked; isolation means isolated.
+ * What the configuration does not ask for is left as libvirt or the admin
+ * set it (libvirt's own <port isolated>, macTableManager='libvirt'), except
+ * the lock, which only pinning uses: without pin-mac it must be off. */
 static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg,
 			   GPtrArray *changes, GError **error)
 {
-	BridgePortFlags want = { .learning = !cfg->pin_mac, .locked = cfg->pin_mac,
-				 .isolated = cfg->isolated };
 	BridgePortFlags set = { -1, -1, -1 };
 	GString *what = g_string_new(NULL);
 	int r = 0;
 
-	if (want.learning != tap->learning) {
-		set.learning = want.learning;
-		g_string_append_printf(what, " learning %s", want.learning ? "on" : "off");
+	if (cfg->pin_mac && tap->learning) {
+		set.learning = 0;
+		g_string_append(what, " learning off");
 	}
-	if (want.locked != tap->locked) {
-		set.locked = want.locked;
-		g_string_append_printf(what, " locked %s", want.locked ? "on" : "off");
+	if (cfg->pin_mac != tap->locked) {
+		set.locked = cfg->pin_mac;
+		g_string_append_printf(what, " locked %s", cfg->pin_mac ? "on" : "off");
 	}
-	if (want.isolated != tap->isolated) {
-		set.isolated = want.isolated;
-		g_string_append_printf(what, " isolated %s", want.isolated ? "on" : "off");
+	if (cfg->isolated && !tap->isolated) {
+		set.isolated = 1;
+		g_string_append(what, " isolated on");
 	}
 	if (what->len) {
 		r = link_set_bridge_port(sk, tap->ifindex, &set);

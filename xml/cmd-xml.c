@@ -330,8 +330,9 @@ static int xml_network(int argc, char **argv)
 	return 0;
 }
 
-/* The new port, once libvirt made it: wire it now rather than wait for a sync. */
-static void reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
+/* The new port, once libvirt made it: wire it now rather than wait for a
+ * sync. Return: 0, or 1 when it could not be wired (said why). */
+static int reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 {
 	g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
 	g_autofree char *mac = mac_format(cfg->mac);
@@ -340,19 +341,24 @@ static void reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
 
-	if (geteuid() != 0 || !xml || domain_xml_parse(xml, strlen(xml), &d, NULL) < 0 ||
-	    tg_nl_open(&sk) < 0)
-		return;
+	if (geteuid() != 0)
+		return fail("%s is attached but not wired yet: run 'tapgate sync' as root", mac);
+	if (!xml || domain_xml_parse(xml, strlen(xml), &d, NULL) < 0 || tg_nl_open(&sk) < 0)
+		return fail("%s is attached but could not be wired: run 'tapgate sync'", mac);
 	for (guint i = 0; i < d->ports->len; i++) {
 		DomainPort *p = g_ptr_array_index(d->ports, i);
+		int r;
 
 		if (!p->tap || !p->mac || g_ascii_strcasecmp(p->mac, mac))
 			continue;
-		if (port_reconcile(sk, NULL, p->tap, cfg, changes, &err) < 0)
-			fprintf(stderr, "tapgate: %s (%s): %s\n", mac, p->tap, err->message);
+		r = port_reconcile(sk, NULL, p->tap, cfg, changes, &err);
 		for (guint j = 0; j < changes->len; j++)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
+		if (r < 0)
+			return fail("%s (%s): %s", mac, p->tap, err->message);
+		return 0;
 	}
+	return fail("%s is attached but libvirt shows no tap for it yet: run 'tapgate sync'", mac);
 }
 
 /* Merge the port into the domain's tapgate metadata; *@before gets what was
@@ -466,7 +472,7 @@ static int xml_attach(int argc, char **argv)
 	}
 	printf("attached %s to domain '%s' (%s)\n", mac, o_domain, live ? "config and live" : "config");
 	if (live && meta)
-		reconcile_new_port(dom, &spec.cfg);
+		r = reconcile_new_port(dom, &spec.cfg);
 out:
 	virDomainFree(dom);
 	virConnectClose(conn);

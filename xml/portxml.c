@@ -101,11 +101,17 @@ static int port_attrs(const xmlNode *n, const char *who, const char *key_attr, P
 	memset(cfg, 0, sizeof(*cfg));
 	for (const xmlAttr *a = n->properties; a; a = a->next) {
 		const char *k = (const char *)a->name;
-		g_autofree char *v = attr(n, k);
+		g_autofree char *v = a->ns ? NULL : attr(n, k);
 		g_autofree char *qk = tg_quote(k), *qv = tg_quote(v);
 		g_autoptr(GError) err = NULL;
 		int r = 0;
 
+		/* Only tapgate's own, unprefixed attributes mean anything. */
+		if (a->ns || !v) {
+			g_set_error(error, TG_ERROR, EINVAL, "%s: attribute '%s' in another namespace",
+				    who, qk);
+			return -EINVAL;
+		}
 		if (!strcmp(k, key_attr))
 			continue;
 		if (!strcmp(k, "vlan")) {
@@ -186,12 +192,13 @@ void domain_xml_free(DomainXml *dom)
 	g_free(dom);
 }
 
-static DomainPort *port_by_mac(DomainXml *dom, const char *mac)
+/* Interfaces without a (valid) MAC never match: compare the parsed bytes. */
+static DomainPort *port_by_mac(DomainXml *dom, const uint8_t mac[6])
 {
 	for (guint i = 0; i < dom->ports->len; i++) {
 		DomainPort *p = g_ptr_array_index(dom->ports, i);
 
-		if (!g_ascii_strcasecmp(p->mac, mac))
+		if (p->mac && !memcmp(p->cfg.mac, mac, 6))
 			return p;
 	}
 	return NULL;
@@ -248,6 +255,7 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		g_autofree char *mac = NULL, *who = NULL, *qmac = NULL;
 		DomainPort *p;
 		PortConfig cfg;
+		uint8_t want[6];
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -259,13 +267,13 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		mac = attr(n, "mac");
 		qmac = tg_quote(mac);
 		who = g_strdup_printf("tapgate metadata: port '%s'", qmac);
-		if (!mac || mac_parse(mac, cfg.mac) < 0) {
+		if (!mac || mac_parse(mac, want) < 0) {
 			g_set_error(error, TG_ERROR, EINVAL, "%s: 'mac' must be a MAC address", who);
 			return -EINVAL;
 		}
 		if (port_attrs(n, who, "mac", &cfg, error) < 0)
 			return -EINVAL;
-		p = port_by_mac(d, mac);
+		p = port_by_mac(d, want);
 		if (!p)		/* a NIC removed from the domain: nothing to do */
 			continue;
 		memcpy(cfg.mac, p->cfg.mac, 6);

@@ -146,6 +146,26 @@ static void test_err(gconstpointer data)
 	g_assert_cmpstr(err, ==, c->expect_err);
 }
 
+/* Installed where libvirt runs it, argv[1] is a name, whatever it looks like;
+ * and isolation libvirt set itself (<port isolated='yes'/>) stays on. */
+static void test_installed_name_like_option(void)
+{
+	g_autofree char *xml = sandbox_domain_xml(META("pin-mac=\"yes\""));
+	g_autofree char *err = NULL;
+	tg_autoclose int tap = -1;
+	LinkInfo port;
+
+	setup_world();
+	tap = sandbox_tap("vnet9", "br0");
+	sandbox_sh("bridge link set dev vnet9 isolated on");
+	sandbox_sh("mkdir -p /tmp/hooks/qemu.d && cp %s /tmp/hooks/qemu.d/tapgate", hook);
+	g_assert_cmpint(sandbox_run_hook("/tmp/hooks/qemu.d/tapgate", "--dry-run start begin -", xml,
+					 &err), ==, 0);
+	get_link("vnet9", &port);
+	g_assert_true(port.locked);	/* really applied, not a dry run */
+	g_assert_true(port.isolated);	/* not switched off */
+}
+
 /* The session daemon runs hooks as the user: nothing to do, nothing to fail. */
 static void test_not_root(void)
 {
@@ -168,6 +188,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hook/pin-mac", test_pin_mac);
 	g_test_add_func("/hook/isolated", test_isolated);
 	g_test_add_func("/hook/not-root", test_not_root);
+	g_test_add_func("/hook/installed-name-like-option", test_installed_name_like_option);
 	TABLETEST_ADD("/hook/error", err_cases, test_err);
 	return g_test_run();
 }
