@@ -65,6 +65,12 @@ cleanup() {
 trap cleanup EXIT
 v() { virsh -c qemu:///system "$@"; }
 
+# nic MAC: a virtio NIC on br0.
+nic() {
+	printf "    <interface type='bridge'>\n      <mac address='%s'/>\n" "$1"
+	printf "      <source bridge='br0'/>\n      <model type='virtio'/>\n    </interface>\n"
+}
+
 # domain NAME METADATA: a diskless guest with one bridge NIC, ACPI for hot-plug.
 domain() {
 	cat <<XML
@@ -79,11 +85,7 @@ $2
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <features><acpi/></features>
   <devices>
-    <interface type='bridge'>
-      <mac address='52:54:00:aa:bb:01'/>
-      <source bridge='br0'/>
-      <model type='virtio'/>
-    </interface>
+$(nic 52:54:00:aa:bb:01)
   </devices>
 </domain>
 XML
@@ -276,11 +278,7 @@ t_guest_spoof() {
     </filesystem>
     <serial type='file'><source path='/tmp/vm3-console.log'/><target port='0'/></serial>
     <serial type='file'><source path='/tmp/vm3-output.log'/><target port='1'/></serial>
-    <interface type='bridge'>
-      <mac address='52:54:00:aa:bb:31'/>
-      <source bridge='br0'/>
-      <model type='virtio'/>
-    </interface>
+$(nic 52:54:00:aa:bb:31)
   </devices>
 </domain>
 XML
