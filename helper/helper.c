@@ -34,6 +34,7 @@
 #include "log.h"
 #include "privs.h"
 #include "subif.h"
+#include "vxlan.h"
 #include "tap.h"
 #include "tg-util.h"
 
@@ -222,6 +223,17 @@ static void target_bridge(struct nl_sock *sk, const PolicyTarget *t, const char 
 		return;
 	}
 	r = link_get(sk, t->bridge, br);
+	/* A VXLAN network without a VLAN has a bridge of its own: made on first
+	 * use, like a sub-interface network's. */
+	if (r == -ENODEV && t->vxlan.vni && t->vlan.mode == PORT_PLAIN) {
+		r = link_create_bridge(sk, t->bridge);
+		if (r < 0 && r != -EEXIST)
+			die("network '%s': cannot create bridge '%s': %s", qname, t->bridge,
+			    g_strerror(-r));
+		r = link_get(sk, t->bridge, br);
+		if (r == 0 && !(br->flags & IFF_UP) && (r = link_set_up(sk, br->ifindex)) == 0)
+			r = link_get(sk, t->bridge, br);
+	}
 	if (r == -ENODEV && t->network)
 		die("network '%s': bridge '%s' does not exist", qname, t->bridge);
 	if (r == -ENODEV)
@@ -262,6 +274,31 @@ static void target_vlan_filtering(struct nl_sock *sk, const PolicyTarget *t, Lin
 	       br->default_pvid);
 }
 
+/* A network that spans hosts: its VXLAN port, made or checked. Returns the
+ * MTU for the tap: what the tunnel leaves, and no more than the bridge's. */
+static uint32_t target_vxlan(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
+			     LinkInfo *br)
+{
+	g_autoptr(GError) err = NULL;
+	unsigned int vid = br->vlan_filtering && t->vlan.mode == PORT_ACCESS ? t->vlan.vid : 0;
+	VxlanState vs;
+	int r;
+
+	if (vxlan_ensure(sk, &t->vxlan, br, vid, &vs, &err) < 0)
+		die("network '%s': %s", qname, err->message);
+	if (vs.created)
+		log_msg(LOG_NOTICE, "created %s (VNI %u, MTU %u over %s) in bridge %s", vs.name,
+			t->vxlan.vni, vs.mtu, vs.underlay, t->bridge);
+	if (vs.peers_added || vs.peers_removed)
+		log_msg(LOG_NOTICE, "%s: %u flood entries added, %u removed", vs.name,
+			vs.peers_added, vs.peers_removed);
+	/* the bridge's own MTU follows its smallest port unless set by hand */
+	r = link_get(sk, t->bridge, br);
+	if (r < 0)
+		die("cannot look up bridge '%s': %s", t->bridge, g_strerror(-r));
+	return MIN(br->mtu, vs.mtu);
+}
+
 int main(int argc, char **argv)
 {
 	g_auto(HelperArgs) args;
@@ -278,6 +315,7 @@ int main(int argc, char **argv)
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	uint8_t mac[6];
+	uint32_t mtu;
 	int r;
 
 	/* Nothing from the environment may steer a privileged program. */
@@ -333,6 +371,9 @@ int main(int argc, char **argv)
 
 	target_bridge(sk, t, qbr, &br);
 	target_vlan_filtering(sk, t, &br);
+	mtu = br.mtu;
+	if (t->vxlan.vni)
+		mtu = target_vxlan(sk, t, qbr, &br);
 	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
 	if (r < 0)
 		die("cannot create a tap device: %s", g_strerror(-r));
@@ -343,7 +384,7 @@ int main(int argc, char **argv)
 	r = link_disable_ipv6(name);
 	if (r < 0)
 		die("cannot disable IPv6 on tap '%s': %s", name, g_strerror(-r));
-	r = link_set_port(sk, tap.ifindex, br.mtu, mac, br.ifindex);
+	r = link_set_port(sk, tap.ifindex, mtu, mac, br.ifindex);
 	if (r == -EXFULL)
 		die("bridge '%s' is full (a Linux bridge holds at most 1023 ports)", t->bridge);
 	if (r == -ENODEV)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
@@ -28,6 +29,23 @@ static void parse_info_data(LinkInfo *info, struct nlattr *data)
 
 		if (nla_parse_nested(vl, IFLA_VLAN_MAX, data, NULL) == 0 && vl[IFLA_VLAN_ID])
 			info->vlan_id = nla_get_u16(vl[IFLA_VLAN_ID]);
+	} else if (!strcmp(info->kind, "vxlan")) {
+		struct nlattr *vx[IFLA_VXLAN_MAX + 1];
+
+		if (nla_parse_nested(vx, IFLA_VXLAN_MAX, data, NULL) < 0)
+			return;
+		if (vx[IFLA_VXLAN_ID])
+			info->vxlan_id = nla_get_u32(vx[IFLA_VXLAN_ID]);
+		if (vx[IFLA_VXLAN_PORT])
+			info->vxlan_port = ntohs(nla_get_u16(vx[IFLA_VXLAN_PORT]));
+		if (vx[IFLA_VXLAN_LEARNING])
+			info->vxlan_learning = nla_get_u8(vx[IFLA_VXLAN_LEARNING]);
+		if (vx[IFLA_VXLAN_LOCAL])
+			tg_addr_from_raw(AF_INET, nla_data(vx[IFLA_VXLAN_LOCAL]),
+					 nla_len(vx[IFLA_VXLAN_LOCAL]), &info->vxlan_local);
+		else if (vx[IFLA_VXLAN_LOCAL6])
+			tg_addr_from_raw(AF_INET6, nla_data(vx[IFLA_VXLAN_LOCAL6]),
+					 nla_len(vx[IFLA_VXLAN_LOCAL6]), &info->vxlan_local);
 	}
 }
 
@@ -41,6 +59,8 @@ static void parse_port_data(LinkInfo *info, struct nlattr *data)
 	info->learning = bp[IFLA_BRPORT_LEARNING] && nla_get_u8(bp[IFLA_BRPORT_LEARNING]);
 	info->locked = bp[IFLA_BRPORT_LOCKED] && nla_get_u8(bp[IFLA_BRPORT_LOCKED]);
 	info->isolated = bp[IFLA_BRPORT_ISOLATED] && nla_get_u8(bp[IFLA_BRPORT_ISOLATED]);
+	info->neigh_suppress = bp[IFLA_BRPORT_NEIGH_SUPPRESS] &&
+			       nla_get_u8(bp[IFLA_BRPORT_NEIGH_SUPPRESS]);
 }
 
 static int parse_link(struct nl_msg *msg, void *data)
@@ -274,6 +294,73 @@ int link_create_bridge(struct nl_sock *sk, const char *name)
 }
 
 /**
+ * link_create_vxlan() - create a VXLAN device, failing if the name is taken
+ * @sk:		rtnetlink socket
+ * @name:	its name ("vx10100")
+ * @vx:		VNI, source address, UDP port, learning, MTU
+ *
+ * Return: 0, -EEXIST, or -errno
+ */
+int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx)
+{
+	/* == ip link add NAME mtu MTU type vxlan id VNI local ADDR dstport PORT [no]learning */
+	g_autoptr(NlMsg) msg = link_change_msg(0, NLM_F_CREATE | NLM_F_EXCL);
+	int v4 = vx->local.family == AF_INET;
+	struct nlattr *li, *data;
+
+	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    (vx->mtu && nla_put_u32(msg, IFLA_MTU, vx->mtu) < 0) ||
+	    !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "vxlan") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put_u32(msg, IFLA_VXLAN_ID, vx->vni) < 0 ||
+	    nla_put(msg, v4 ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, tg_addr_len(&vx->local),
+		    vx->local.bytes) < 0 ||
+	    nla_put_u16(msg, IFLA_VXLAN_PORT, htons((uint16_t)vx->port)) < 0 ||
+	    nla_put_u8(msg, IFLA_VXLAN_LEARNING, vx->learning ? 1 : 0) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, li);
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_mtu() - set a link's MTU
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ * @mtu:	the new MTU
+ *
+ * Return: 0 or -errno
+ */
+int link_set_mtu(struct nl_sock *sk, int ifindex, uint32_t mtu)
+{
+	/* == ip link set dev X mtu MTU */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+
+	if (!msg || nla_put_u32(msg, IFLA_MTU, mtu) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_delete() - delete a link
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ *
+ * Return: 0 or -errno
+ */
+int link_delete(struct nl_sock *sk, int ifindex)
+{
+	/* == ip link del dev X */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
  * link_create_vlan() - create an 802.1Q sub-interface, failing if the name is taken
  * @sk:		rtnetlink socket
  * @name:	its name ("eth0.100")
@@ -334,7 +421,8 @@ int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on)
  */
 int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags *flags)
 {
-	/* == ip link set dev PORT type bridge_slave learning off locked on isolated on */
+	/* == ip link set dev PORT type bridge_slave learning off locked on isolated on
+	 *    neigh_suppress on */
 	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
 	struct nlattr *li, *data;
 
@@ -343,7 +431,9 @@ int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags 
 	    !(data = nla_nest_start(msg, IFLA_INFO_SLAVE_DATA)) ||
 	    (flags->learning >= 0 && nla_put_u8(msg, IFLA_BRPORT_LEARNING, (uint8_t)flags->learning) < 0) ||
 	    (flags->locked >= 0 && nla_put_u8(msg, IFLA_BRPORT_LOCKED, (uint8_t)flags->locked) < 0) ||
-	    (flags->isolated >= 0 && nla_put_u8(msg, IFLA_BRPORT_ISOLATED, (uint8_t)flags->isolated) < 0))
+	    (flags->isolated >= 0 && nla_put_u8(msg, IFLA_BRPORT_ISOLATED, (uint8_t)flags->isolated) < 0) ||
+	    (flags->neigh_suppress >= 0 &&
+	     nla_put_u8(msg, IFLA_BRPORT_NEIGH_SUPPRESS, (uint8_t)flags->neigh_suppress) < 0))
 		return -ENOMEM;
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, li);

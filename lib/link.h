@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <netlink/socket.h>
 
+#include "addr.h"
+
 /* What tapgate needs to know about one network device. */
 typedef struct {
 	int ifindex;
@@ -22,6 +24,11 @@ typedef struct {
 	gboolean learning;
 	gboolean locked;	/* only source MACs with an fdb entry on this port pass */
 	gboolean isolated;	/* talks only to non-isolated ports */
+	gboolean neigh_suppress;	/* ARP/ND answered by the bridge (EVPN) */
+	unsigned int vxlan_id;	/* kind "vxlan": its VNI */
+	TgAddr vxlan_local;	/* kind "vxlan": its source address */
+	unsigned int vxlan_port;	/* kind "vxlan": UDP destination port */
+	gboolean vxlan_learning;	/* kind "vxlan": learns remote MACs from traffic */
 } LinkInfo;
 
 /* Bridge port flags to set; -1 leaves one as it is. */
@@ -29,7 +36,17 @@ typedef struct {
 	int learning;
 	int locked;
 	int isolated;
+	int neigh_suppress;
 } BridgePortFlags;
+
+/* A VXLAN device to create. */
+typedef struct {
+	unsigned int vni;
+	TgAddr local;
+	unsigned int port;
+	gboolean learning;
+	uint32_t mtu;
+} VxlanLink;
 
 int link_get(struct nl_sock *sk, const char *name, LinkInfo *info);
 int link_get_index(struct nl_sock *sk, int ifindex, LinkInfo *info);
@@ -41,6 +58,9 @@ int link_set_up(struct nl_sock *sk, int ifindex);
 int link_set_master(struct nl_sock *sk, int ifindex, int master);
 int link_create_bridge(struct nl_sock *sk, const char *name);
 int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid);
+int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx);
+int link_set_mtu(struct nl_sock *sk, int ifindex, uint32_t mtu);
+int link_delete(struct nl_sock *sk, int ifindex);
 int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on);
 int link_disable_ipv6(const char *name);
 void link_random_host_mac(uint8_t mac[6]);

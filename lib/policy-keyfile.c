@@ -304,6 +304,86 @@ static int key_vlans(const Section *sec, const char *key, VlanSet *out, GError *
 	return 0;
 }
 
+static int key_addr(const Section *sec, const char *key, TgAddr *out, GError **error)
+{
+	g_autofree char *v = NULL;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	if (tg_addr_parse(g_strstrip(v), out) < 0)
+		return key_error(sec, key, error, "%s: '%s' is not a unicast IPv4 or IPv6 address",
+				 key, v);
+	return 0;
+}
+
+static int key_peers(const Section *sec, const char *key, VxlanConfig *vx, GError **error)
+{
+	g_autofree char *v = NULL;
+	g_auto(GStrv) items = NULL;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	items = g_strsplit_set(v, ";, ", -1);
+	vx->n_peers = 0;
+	for (char **i = items; *i; i++) {
+		TgAddr a;
+
+		if (!**i)
+			continue;
+		if (tg_addr_parse(*i, &a) < 0)
+			return key_error(sec, key, error,
+					 "%s: '%s' is not a unicast IPv4 or IPv6 address", key, *i);
+		for (unsigned int j = 0; j < vx->n_peers; j++)
+			if (tg_addr_equal(&vx->peers[j], &a))
+				return key_error(sec, key, error, "%s: '%s' is listed twice", key, *i);
+		if (vx->n_peers == VXLAN_MAX_PEERS)
+			return key_error(sec, key, error,
+					 "%s: more than %d peers (use 'vxlan-control = evpn')", key,
+					 VXLAN_MAX_PEERS);
+		vx->peers[vx->n_peers++] = a;
+	}
+	return 0;
+}
+
+/* The vxlan-* keys of a [network]. */
+static int key_vxlan(const Section *sec, const char *key, VxlanConfig *vx, GError **error)
+{
+	g_autofree char *v = NULL;
+	guint64 n;
+
+	if (!strcmp(key, "vxlan-local"))
+		return key_addr(sec, key, &vx->local, error);
+	if (!strcmp(key, "vxlan-peers"))
+		return key_peers(sec, key, vx, error);
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	g_strstrip(v);
+	if (!strcmp(key, "vxlan-control")) {
+		if (strcmp(v, "static") && strcmp(v, "evpn"))
+			return key_error(sec, key, error, "vxlan-control must be static or evpn");
+		vx->evpn = !strcmp(v, "evpn");
+		return 0;
+	}
+	if (!strcmp(key, "vxlan-port")) {
+		if (tg_parse_uint(v, 65535, &n) < 0 || n < 1)
+			return key_error(sec, key, error, "vxlan-port must be a number from 1 to 65535");
+		vx->port = (unsigned int)n;
+		return 0;
+	}
+	/* vxlan-vni: 24 bits (RFC 7348) */
+	if (tg_parse_uint(v, 16777215, &n) < 0 || n < 1)
+		return key_error(sec, key, error, "vxlan-vni must be a number from 1 to 16777215");
+	vx->vni = (unsigned int)n;
+	return 0;
+}
+
+static gboolean is_vxlan_key(const char *key)
+{
+	return !strcmp(key, "vxlan-vni") || !strcmp(key, "vxlan-local") ||
+	       !strcmp(key, "vxlan-peers") || !strcmp(key, "vxlan-control") ||
+	       !strcmp(key, "vxlan-port");
+}
+
 static gboolean is_rule_key(const char *key)
 {
 	return !strcmp(key, "allow-users") || !strcmp(key, "allow-groups") ||
@@ -441,7 +521,8 @@ static int parse_bridge_section(Policy *policy, const Section *sec, const char *
 	return parse_rules(policy, sec, keys, bridge, FALSE, vlans, error);
 }
 
-#define NETWORK_KEYS "bridge, uplink, vlan, trunk, native, keep-default-vlan, allow-users, " \
+#define NETWORK_KEYS "bridge, uplink, vlan, trunk, native, keep-default-vlan, vxlan-vni, " \
+		     "vxlan-local, vxlan-peers, vxlan-control, vxlan-port, allow-users, " \
 		     "allow-groups, deny-users, deny-groups, max-ports-per-user, " \
 		     "max-ports-per-group, max-ports"
 
@@ -455,8 +536,10 @@ static int network_check(const Section *sec, PolicyNetwork *n, gboolean has_vlan
 	if (has_vlan && has_trunk)
 		return key_error(sec, NULL, error, "network '%s': 'vlan' and 'trunk' exclude each other",
 				 name);
-	if (!has_vlan && !has_trunk)
-		return key_error(sec, NULL, error, "network '%s' needs 'vlan =' or 'trunk ='", name);
+	/* A VXLAN segment may be the whole network: plain ports of its bridge. */
+	if (!has_vlan && !has_trunk && !n->vxlan.vni)
+		return key_error(sec, NULL, error, "network '%s' needs 'vlan =', 'trunk =' or "
+				 "'vxlan-vni ='", name);
 	if (has_native && !has_trunk)
 		return key_error(sec, NULL, error, "network '%s': 'native' needs 'trunk'", name);
 	if (n->uplink && has_trunk)
@@ -486,12 +569,44 @@ static int network_check(const Section *sec, PolicyNetwork *n, gboolean has_vlan
 	return 0;
 }
 
+static int vxlan_check(const Section *sec, PolicyNetwork *n, gboolean has_trunk,
+		       GError **error)
+{
+	VxlanConfig *vx = &n->vxlan;
+	char a[TG_ADDR_STRLEN];
+
+	if (!vx->vni)
+		return key_error(sec, NULL, error, "network '%s': the vxlan-* keys need 'vxlan-vni ='",
+				 n->name);
+	if (!vx->local.family)
+		return key_error(sec, NULL, error, "network '%s': 'vxlan-vni' needs 'vxlan-local =' "
+				 "(this host's tunnel address)", n->name);
+	if (has_trunk)
+		return key_error(sec, NULL, error, "network '%s': a VXLAN network carries one VLAN: "
+				 "use 'vlan =', not 'trunk ='", n->name);
+	if (vx->evpn && vx->n_peers)
+		return key_error(sec, NULL, error, "network '%s': 'vxlan-peers' is for static mode; "
+				 "with 'vxlan-control = evpn' BGP finds the peers", n->name);
+	for (unsigned int i = 0; i < vx->n_peers; i++) {
+		if (vx->peers[i].family != vx->local.family)
+			return key_error(sec, NULL, error, "network '%s': peer %s is not of the "
+					 "family of vxlan-local", n->name,
+					 tg_addr_format(&vx->peers[i], a));
+		if (tg_addr_equal(&vx->peers[i], &vx->local))
+			return key_error(sec, NULL, error, "network '%s': peer %s is vxlan-local "
+					 "itself", n->name, tg_addr_format(&vx->peers[i], a));
+	}
+	if (!vx->port)
+		vx->port = VXLAN_DEFAULT_PORT;
+	return 0;
+}
+
 static int parse_network_section(Policy *policy, const Section *sec, const char *name,
 				 GError **error)
 {
 	g_auto(GStrv) keys = g_key_file_get_keys(sec->kf, sec->section, NULL, NULL);
 	PolicyNetwork *n = g_new0(PolicyNetwork, 1);
-	gboolean has_vlan = FALSE, has_trunk = FALSE, has_native = FALSE;
+	gboolean has_vlan = FALSE, has_trunk = FALSE, has_native = FALSE, has_vxlan_key = FALSE;
 	int r = 0;
 
 	n->name = g_strdup(name);
@@ -518,6 +633,9 @@ static int parse_network_section(Policy *policy, const Section *sec, const char 
 			r = key_bool(sec, *k, &n->vlan.keep_default_vlan, error);
 		} else if (is_quota_key(*k)) {
 			r = key_quota(sec, *k, &n->quota, error);
+		} else if (is_vxlan_key(*k)) {
+			has_vxlan_key = TRUE;
+			r = key_vxlan(sec, *k, &n->vxlan, error);
 		} else {
 			r = unknown_key(sec, *k, NETWORK_KEYS, error);
 		}
@@ -530,6 +648,8 @@ static int parse_network_section(Policy *policy, const Section *sec, const char 
 			vlan_set_add(&n->vlan.trunk, n->vlan.vid);
 	}
 	r = network_check(sec, n, has_vlan, has_trunk, has_native, error);
+	if (r == 0 && has_vxlan_key)
+		r = vxlan_check(sec, n, has_trunk, error);
 	if (r < 0)
 		return r;
 	return parse_rules(policy, sec, keys, name, TRUE, NULL, error);
@@ -544,17 +664,28 @@ static int parse_global_section(Policy *policy, const Section *sec, const char *
 		g_autoptr(GError) err = NULL;
 		g_autofree char *text = NULL;
 		g_autofree char *origin = key_origin(sec, *k);
+		g_autofree char *v = NULL;
 		gsize len = 0;
-		gboolean on;
+		gboolean on, if_exists;
 		int r;
 
 		if (strcmp(*k, "include-qemu-acl"))
 			return unknown_key(sec, *k, "include-qemu-acl", error);
-		if (key_bool(sec, *k, &on, error) < 0)
+		/* "if-exists" lets a packaged default keep an existing
+		 * bridge.conf working without failing where there is none. */
+		if (key_string(sec, *k, &v, error) < 0)
 			return -EINVAL;
+		g_strstrip(v);
+		if_exists = !strcmp(v, "if-exists");
+		on = if_exists || !strcmp(v, "true") || !strcmp(v, "1");
+		if (!on && strcmp(v, "false") && strcmp(v, "0"))
+			return key_error(sec, *k, error,
+					 "include-qemu-acl must be true, false or if-exists");
 		if (!on)
 			continue;
 		r = sec->env->read(acl_path, &text, &len, &err);
+		if (r == -ENOENT && if_exists)
+			continue;
 		if (r < 0) {
 			g_set_error(error, TG_ERROR, -r, "%s: cannot include the QEMU ACL: %s",
 				    origin, err ? err->message : g_strerror(-r));
@@ -605,6 +736,14 @@ static int check_names(Policy *policy, const char *path, GError **error)
 				g_set_error(error, TG_ERROR, EINVAL,
 					    "%s: network '%s' uses bridge '%s', which network "
 					    "'%s' already makes", n->origin, n->name, n->bridge,
+					    m->name);
+				return -EINVAL;
+			}
+			/* One VXLAN device per VNI, in one place. */
+			if (n->vxlan.vni && n->vxlan.vni == m->vxlan.vni) {
+				g_set_error(error, TG_ERROR, EINVAL,
+					    "%s: network '%s' uses VNI %u, which network '%s' "
+					    "already carries", n->origin, n->name, n->vxlan.vni,
 					    m->name);
 				return -EINVAL;
 			}

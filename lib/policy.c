@@ -160,6 +160,7 @@ static void target_fill(PolicyTarget *t, const Policy *policy, const PolicyReque
 		t->uplink = g_strdup(net->uplink);
 		t->uplink_vid = net->uplink_vid;
 		t->vlan = net->vlan;
+		t->vxlan = net->vxlan;
 		t->quota = net->quota;
 		t->quota_key = g_strdup_printf("network %s", net->name);
 	} else {
@@ -262,6 +263,33 @@ char *port_vlan_describe(const PortVlan *vlan)
 	default:
 		return g_strdup("none");
 	}
+}
+
+/**
+ * vxlan_config_describe() - a network's VXLAN in words, for 'tapgate check'
+ * @vx:		the configuration
+ *
+ * Return: newly allocated "none", "VNI 10100 from 192.0.2.1 to 192.0.2.2,
+ * 192.0.2.3", "VNI 10100 from 192.0.2.1, EVPN" (", port N" if not 4789)
+ */
+char *vxlan_config_describe(const VxlanConfig *vx)
+{
+	GString *s;
+	char a[TG_ADDR_STRLEN];
+
+	if (!vx->vni)
+		return g_strdup("none");
+	s = g_string_new(NULL);
+	g_string_printf(s, "VNI %u from %s", vx->vni, tg_addr_format(&vx->local, a));
+	for (unsigned int i = 0; i < vx->n_peers; i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : " to ", tg_addr_format(&vx->peers[i], a));
+	if (vx->evpn)
+		g_string_append(s, ", EVPN");
+	else if (!vx->n_peers)
+		g_string_append(s, ", no peers");
+	if (vx->port != VXLAN_DEFAULT_PORT)
+		g_string_append_printf(s, ", port %u", vx->port);
+	return g_string_free(s, FALSE);
 }
 
 /** policy_decision_clear() - free what a decision holds */

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <glib.h>
 
+#include "addr.h"
 #include "vlan.h"
 
 typedef enum {
@@ -45,6 +46,20 @@ typedef struct {
 	gboolean keep_default_vlan;	/* leave the bridge's default_pvid on it */
 } PortVlan;
 
+/* Head-end replication lists longer than this want EVPN instead. */
+#define VXLAN_MAX_PEERS 64
+#define VXLAN_DEFAULT_PORT 4789
+
+/* A network carried between hosts over VXLAN (RFC 7348). */
+typedef struct {
+	unsigned int vni;	/* 0: the network stays on this host */
+	TgAddr local;		/* this host's tunnel endpoint */
+	TgAddr peers[VXLAN_MAX_PEERS];	/* static mode: the other endpoints */
+	unsigned int n_peers;
+	gboolean evpn;		/* FRR's bgpd distributes MACs and endpoints */
+	unsigned int port;	/* UDP destination port */
+} VxlanConfig;
+
 /* Settings of a [bridge NAME] section. */
 typedef struct {
 	char *name;
@@ -61,6 +76,7 @@ typedef struct {
 	char *uplink;		/* sub-interface mode: the uplink; else NULL */
 	unsigned int uplink_vid;	/* sub-interface mode: the VLAN on the uplink */
 	PortVlan vlan;		/* bridge mode: the ports' VLANs */
+	VxlanConfig vxlan;
 	PolicyQuota quota;
 	char *origin;
 } PolicyNetwork;
@@ -94,6 +110,7 @@ typedef struct {
 	char *uplink;		/* sub-interface mode: create uplink.VID and @bridge */
 	unsigned int uplink_vid;
 	PortVlan vlan;
+	VxlanConfig vxlan;	/* vni != 0: the network's VXLAN port, made on first use */
 	gboolean managed;	/* may switch vlan_filtering on @bridge */
 	PolicyQuota quota;
 	char *quota_key;	/* "bridge br0" or "network lan100" */
@@ -129,6 +146,7 @@ const PolicyNetwork *policy_find_network(const Policy *policy, const char *name)
 const PolicyBridge *policy_find_bridge(const Policy *policy, const char *name);
 
 char *port_vlan_describe(const PortVlan *vlan);
+char *vxlan_config_describe(const VxlanConfig *vx);
 PolicyDecision policy_decide(const Policy *policy, const PolicyCaller *caller,
 			     const PolicyRequest *request);
 void policy_decision_clear(PolicyDecision *decision);

@@ -160,7 +160,7 @@ static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo
 static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg,
 			   GPtrArray *changes, GError **error)
 {
-	BridgePortFlags set = { -1, -1, -1 };
+	BridgePortFlags set = { -1, -1, -1, -1 };
 	GString *what = g_string_new(NULL);
 	int r = 0;
 

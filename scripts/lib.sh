@@ -11,6 +11,8 @@ TG_PACKAGES=(
 	qemu-system-x86 busybox-static	# the test guest (tests/vm)
 	clang libclang-rt-14-dev valgrind	# fuzzing, sanitizers, memcheck
 	libxml2-utils strace			# the benchmarks' shell-hook baseline
+	dpkg-dev debhelper lintian scdoc bash-completion systemd man-db	# packaging
+	rpm apparmor
 )
 
 tg_install_deps() {
@@ -22,8 +24,18 @@ tg_install_deps() {
 	((${#missing[@]})) || return 0
 	echo "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# Packages such as frr start their daemons on install; the tests start
+	# their own in private namespaces, so forbid that (policy-rc.d(8)).
+	local prc=/usr/sbin/policy-rc.d own=
+	if [ ! -e "$prc" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$prc" && chmod 755 "$prc" && own=1
+	fi
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+		[ -z "$own" ] || rm -f "$prc"
+		return 1
+	}
+	[ -z "$own" ] || rm -f "$prc"
 }
 
 # Configure once (with -Werror) and build; ninja re-runs meson by itself
@@ -45,4 +57,12 @@ tg_build_fuzz() {	# BUILD_DIR
 			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	fi
 	meson compile -C "$1"
+}
+
+# Copy the source tree (git's files plus uncommitted ones, never build
+# directories) to DEST, for the package builds.
+tg_copy_source() {	# SRCDIR DEST
+	mkdir -p "$2"
+	(cd "$1" && git ls-files -z --cached --others --exclude-standard |
+		grep -zv '^build' | xargs -0 cp --parents -t "$2")
 }

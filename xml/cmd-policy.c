@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "link.h"
+#include "vxlan.h"
 #include "netlink.h"
 #include "policy.h"
 #include "secfile.h"
@@ -55,10 +56,19 @@ static int read_draft(const char *path, char **contents, gsize *len, GError **er
 static int load(Policy **policy, GError **error)
 {
 	static PolicyEnv draft;
+	const char *drafts[] = { opt_policy, opt_acl };
 
 	if (!opt_policy && !opt_acl)
 		return policy_load(policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
 				   error);
+	/* A draft that is not there is a typo, not "check the fallback". */
+	for (size_t i = 0; i < G_N_ELEMENTS(drafts); i++) {
+		if (drafts[i] && !g_file_test(drafts[i], G_FILE_TEST_EXISTS)) {
+			g_set_error(error, TG_ERROR, ENOENT, "cannot read '%s': %s", drafts[i],
+				    g_strerror(ENOENT));
+			return -ENOENT;
+		}
+	}
 	draft = policy_env_system;
 	draft.read = read_draft;
 	draft_notes = g_ptr_array_new_with_free_func(g_free);
@@ -105,6 +115,46 @@ static void inspect_bridge(struct nl_sock *sk, const char *name, gboolean needs_
 		       name, br.default_pvid, br.default_pvid);
 }
 
+/* A network that spans hosts: its tunnel, and whether guests' frames fit. */
+static void inspect_vxlan(struct nl_sock *sk, const PolicyNetwork *n, guint *warnings)
+{
+	g_autofree char *d = vxlan_config_describe(&n->vxlan);
+	char name[16], a[TG_ADDR_STRLEN];
+	LinkInfo under, br, vx;
+	uint32_t mtu;
+	int r;
+
+	vxlan_device_name(n->vxlan.vni, name);
+	printf("    VXLAN %s: device %s\n", d, name);
+	if (!sk)
+		return;
+	r = vxlan_underlay(sk, &n->vxlan.local, &under);
+	if (r < 0) {
+		printf("    warning: vxlan-local %s is not an address of this host: the helper "
+		       "will refuse\n", tg_addr_format(&n->vxlan.local, a));
+		(*warnings)++;
+		return;
+	}
+	mtu = under.mtu - vxlan_overhead(&n->vxlan.local);
+	printf("    guests' MTU %u: underlay '%s' (MTU %u) minus %u for VXLAN\n", mtu, under.name,
+	       under.mtu, vxlan_overhead(&n->vxlan.local));
+	if (link_get(sk, n->bridge, &br) == 0 && br.mtu > mtu) {
+		printf("    warning: bridge '%s' has MTU %u, more than the %u the tunnel leaves: "
+		       "tapgate's taps get %u, but other ports could send frames the tunnel "
+		       "drops; lower the bridge's MTU to %u or raise the underlay's to %u\n",
+		       n->bridge, br.mtu, mtu, mtu, mtu, br.mtu + vxlan_overhead(&n->vxlan.local));
+		(*warnings)++;
+	}
+	if (link_get(sk, name, &vx) == 0 &&
+	    (strcmp(vx.kind, "vxlan") || vx.vxlan_id != n->vxlan.vni ||
+	     !tg_addr_equal(&vx.vxlan_local, &n->vxlan.local) || vx.vxlan_port != n->vxlan.port)) {
+		printf("    warning: '%s' exists but is not VNI %u from %s, UDP port %u: the "
+		       "helper will refuse\n", name, n->vxlan.vni,
+		       tg_addr_format(&n->vxlan.local, a), n->vxlan.port);
+		(*warnings)++;
+	}
+}
+
 static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 {
 	for (guint i = 0; i < p->networks->len; i++) {
@@ -128,8 +178,11 @@ static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 				(*warnings)++;
 			}
 		} else {
-			inspect_bridge(sk, n->bridge, TRUE, b && b->managed, warnings);
+			inspect_bridge(sk, n->bridge, n->vlan.mode != PORT_PLAIN, b && b->managed,
+				       warnings);
 		}
+		if (n->vxlan.vni)
+			inspect_vxlan(sk, n, warnings);
 	}
 }
 

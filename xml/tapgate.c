@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check, "validate the policy (FILE:LINE errors, warnings, live bridges)" },
 	{ "explain", cmd_explain, "dry-run the helper's decision for a user and a bridge" },
+	{ "status", cmd_status, "the policy's networks here: ports, VXLAN peers, remote MACs" },
 	{ "sync", cmd_sync, "reconcile running domains' ports with their tapgate metadata" },
 	{ "xml", cmd_xml, "write libvirt <interface>/<network> XML, or attach a NIC" },
 	{ "mac", cmd_mac, "a deterministic, collision-free guest MAC" },

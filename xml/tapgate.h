@@ -5,6 +5,7 @@
 int usage_error(const char *message, const char *command);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_xml(int argc, char **argv);
 int cmd_mac(int argc, char **argv);

@@ -91,6 +91,11 @@ static const DecideCase decide_cases[] = {
 	  "br0", FALSE, "no rule allows uid 1000 on bridge 'br0'" },
 	{ "conf/include-acl", "[global]\ninclude-qemu-acl = true\n", "allow br5\n", NULL, NULL,
 	  ALICE, "br5", TRUE, "allowed by the rule at " ACL ":1" },
+	{ "conf/include-acl-if-exists", "[global]\ninclude-qemu-acl = if-exists\n", "allow br5\n",
+	  NULL, NULL, ALICE, "br5", TRUE, "allowed by the rule at " ACL ":1" },
+	{ "conf/include-acl-if-exists-none", "[global]\ninclude-qemu-acl = if-exists\n"
+	  "[bridge br0]\nallow-users = alice\n", NULL, NULL, NULL, ALICE, "br5", FALSE,
+	  "no rule allows uid 1000 on bridge 'br5'" },
 	{ "conf/include-acl-off", "[global]\ninclude-qemu-acl = false\n", "allow br5\n", NULL, NULL,
 	  ALICE, "br5", FALSE, "no rule allows uid 1000 on bridge 'br5'" },
 	{ "conf/root-named", "[bridge br0]\nallow-users = alice\n", NULL, NULL, NULL, ROOT, "br0",
@@ -177,6 +182,9 @@ typedef struct {
 	const char *message;	/* exact */
 } ErrorCase;
 
+#define VX_BASE "[network v]\nbridge = br0\nvxlan-vni = 5\n"
+#define VX_LOCAL VX_BASE "vxlan-local = 192.0.2.1\n"
+
 static const ErrorCase error_cases[] = {
 	{ "acl/allow-without-name", NULL, "allow\n", NULL, NULL,
 	  ACL ":1: 'allow' needs a bridge name or 'all'" },
@@ -216,7 +224,7 @@ static const ErrorCase error_cases[] = {
 	{ "conf/bad-number", "[bridge br0]\nallow-users = 12x\n", NULL, NULL, NULL,
 	  CONF ":2: '12x' is not a valid user id" },
 	{ "conf/bad-bool", "[global]\ninclude-qemu-acl = maybe\n", NULL, NULL, NULL,
-	  CONF ":2: include-qemu-acl must be true or false" },
+	  CONF ":2: include-qemu-acl must be true, false or if-exists" },
 	{ "conf/include-acl-missing", "[global]\ninclude-qemu-acl = true\n", NULL, NULL, NULL,
 	  CONF ":2: cannot include the QEMU ACL: " ACL ": No such file or directory" },
 	{ "conf/include-acl-broken", "[global]\ninclude-qemu-acl = true\n", "deny\n", NULL, NULL,
@@ -232,7 +240,7 @@ static const ErrorCase error_cases[] = {
 	{ "net/no-bridge-no-uplink", "[network lan]\nvlan = 100\n", NULL, NULL, NULL,
 	  CONF ":1: network 'lan' needs 'bridge =' or 'uplink ='" },
 	{ "net/no-vlan", "[network lan]\nbridge = br0\n", NULL, NULL, NULL,
-	  CONF ":1: network 'lan' needs 'vlan =' or 'trunk ='" },
+	  CONF ":1: network 'lan' needs 'vlan =', 'trunk =' or 'vxlan-vni ='" },
 	{ "net/vlan-and-trunk", "[network lan]\nbridge = br0\nvlan = 1\ntrunk = 2\n", NULL, NULL,
 	  NULL, CONF ":1: network 'lan': 'vlan' and 'trunk' exclude each other" },
 	{ "net/native-without-trunk", "[network lan]\nbridge = br0\nvlan = 1\nnative = 1\n", NULL,
@@ -249,7 +257,8 @@ static const ErrorCase error_cases[] = {
 	  CONF ":2: bridge 'br 0' may contain only letters, digits, '_', '-' and '.'" },
 	{ "net/unknown-key", "[network lan]\nbridge = br0\nvlan = 1\nallow-vlans = 2\n", NULL,
 	  NULL, NULL, CONF ":4: unknown key 'allow-vlans' in [network lan] (known: bridge, uplink, "
-	  "vlan, trunk, native, keep-default-vlan, allow-users, allow-groups, deny-users, "
+	  "vlan, trunk, native, keep-default-vlan, vxlan-vni, vxlan-local, vxlan-peers, "
+	  "vxlan-control, vxlan-port, allow-users, allow-groups, deny-users, "
 	  "deny-groups, max-ports-per-user, max-ports-per-group, max-ports)" },
 	{ "net/name-of-a-bridge", "[bridge br0]\nallow-users = *\n[network br0]\nbridge = br1\n"
 	  "vlan = 1\n", NULL, NULL, NULL,
@@ -263,6 +272,39 @@ static const ErrorCase error_cases[] = {
 	{ "net/bridge-made-twice", "[network a]\nuplink = u0\nvlan = 1\nbridge = b\n"
 	  "[network b]\nuplink = u1\nvlan = 2\nbridge = b\n", NULL, NULL, NULL,
 	  CONF ":5: network 'b' uses bridge 'b', which network 'a' already makes" },
+	{ "vxlan/no-vni", "[network v]\nbridge = br0\nvlan = 1\nvxlan-local = 192.0.2.1\n", NULL,
+	  NULL, NULL, CONF ":1: network 'v': the vxlan-* keys need 'vxlan-vni ='" },
+	{ "vxlan/no-local", "[network v]\nbridge = br0\nvxlan-vni = 5\n", NULL, NULL, NULL,
+	  CONF ":1: network 'v': 'vxlan-vni' needs 'vxlan-local =' (this host's tunnel address)" },
+	{ "vxlan/vni-zero", "[network v]\nbridge = br0\nvxlan-vni = 0\n", NULL, NULL, NULL,
+	  CONF ":3: vxlan-vni must be a number from 1 to 16777215" },
+	{ "vxlan/vni-too-big", "[network v]\nbridge = br0\nvxlan-vni = 16777216\n", NULL, NULL,
+	  NULL, CONF ":3: vxlan-vni must be a number from 1 to 16777215" },
+	{ "vxlan/bad-local", VX_BASE "vxlan-local = 192.0.2.300\n", NULL, NULL, NULL,
+	  CONF ":4: vxlan-local: '192.0.2.300' is not a unicast IPv4 or IPv6 address" },
+	{ "vxlan/multicast-local", VX_BASE "vxlan-local = 239.1.1.1\n", NULL, NULL, NULL,
+	  CONF ":4: vxlan-local: '239.1.1.1' is not a unicast IPv4 or IPv6 address" },
+	{ "vxlan/bad-peer", VX_LOCAL "vxlan-peers = 192.0.2.2;example.org\n", NULL, NULL, NULL,
+	  CONF ":5: vxlan-peers: 'example.org' is not a unicast IPv4 or IPv6 address" },
+	{ "vxlan/peer-twice", VX_LOCAL "vxlan-peers = 192.0.2.2,192.0.2.2\n", NULL, NULL, NULL,
+	  CONF ":5: vxlan-peers: '192.0.2.2' is listed twice" },
+	{ "vxlan/peer-is-local", VX_LOCAL "vxlan-peers = 192.0.2.1\n", NULL, NULL, NULL,
+	  CONF ":1: network 'v': peer 192.0.2.1 is vxlan-local itself" },
+	{ "vxlan/peer-family", VX_LOCAL "vxlan-peers = 2001:db8::2\n", NULL, NULL, NULL,
+	  CONF ":1: network 'v': peer 2001:db8::2 is not of the family of vxlan-local" },
+	{ "vxlan/evpn-with-peers", VX_LOCAL "vxlan-peers = 192.0.2.2\nvxlan-control = evpn\n", NULL,
+	  NULL, NULL, CONF ":1: network 'v': 'vxlan-peers' is for static mode; with "
+	  "'vxlan-control = evpn' BGP finds the peers" },
+	{ "vxlan/bad-control", VX_LOCAL "vxlan-control = bgp\n", NULL, NULL, NULL,
+	  CONF ":5: vxlan-control must be static or evpn" },
+	{ "vxlan/bad-port", VX_LOCAL "vxlan-port = 0\n", NULL, NULL, NULL,
+	  CONF ":5: vxlan-port must be a number from 1 to 65535" },
+	{ "vxlan/trunk", "[network v]\nbridge = br0\ntrunk = 1-3\nvxlan-vni = 5\n"
+	  "vxlan-local = 192.0.2.1\n", NULL, NULL, NULL, CONF ":1: network 'v': a VXLAN network "
+	  "carries one VLAN: use 'vlan =', not 'trunk ='" },
+	{ "vxlan/vni-twice", VX_LOCAL "[network w]\nbridge = br1\nvxlan-vni = 5\n"
+	  "vxlan-local = 192.0.2.1\n", NULL, NULL, NULL,
+	  CONF ":5: network 'w' uses VNI 5, which network 'v' already carries" },
 	{ "bridge/managed-on-wildcard", "[bridge *]\nmanaged = true\n", NULL, NULL, NULL,
 	  CONF ":2: 'managed' is not allowed in [bridge *]" },
 	{ "bridge/quota-zero", "[bridge br0]\nmax-ports = 0\n", NULL, NULL, NULL,
@@ -328,7 +370,10 @@ typedef struct {
 	gboolean managed;
 	PolicyQuota quota;
 	const char *quota_key;
+	const char *vxlan;	/* vxlan_config_describe(); NULL: "none" */
 } TargetCase;
+
+#define VX "[network vx]\nbridge = br0\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
 
 static const TargetCase target_cases[] = {
 	{ "access", "[bridge br0]\nmanaged = true\n" LAN "allow-users = *\nmax-ports-per-user = 3\n",
@@ -343,6 +388,16 @@ static const TargetCase target_cases[] = {
 	  { 0, 2, 0 }, "bridge br0" },
 	{ "plain-bridge", "[bridge br0]\nallow-users = *\n", "br0", 0, "br0", NULL, 0, "none", FALSE,
 	  FALSE, { 0, 0, 0 }, "bridge br0" },
+	{ "vxlan-static", VX "vxlan-peers = 192.0.2.2; 192.0.2.3   # two hosts\nallow-users = *\n",
+	  "vx", 0, "br0", NULL, 0, "none", FALSE, FALSE, { 0, 0, 0 }, "network vx",
+	  "VNI 10100 from 192.0.2.1 to 192.0.2.2, 192.0.2.3" },
+	{ "vxlan-vlan-evpn", "[network v]\nbridge = br0\nvlan = 100\nvxlan-vni = 16777215\n"
+	  "vxlan-local = 2001:db8::1\nvxlan-control = evpn\nvxlan-port = 8472\nallow-users = *\n",
+	  "v", 0, "br0", NULL, 0, "access 100", FALSE, FALSE, { 0, 0, 0 }, "network v",
+	  "VNI 16777215 from 2001:db8::1, EVPN, port 8472" },
+	{ "vxlan-subif", "[network s]\nuplink = eth0\nvlan = 42\nvxlan-vni = 42\n"
+	  "vxlan-local = 10.0.0.1\nallow-users = *\n", "s", 0, "br42-eth0", "eth0", 42, "none",
+	  FALSE, FALSE, { 0, 0, 0 }, "network s", "VNI 42 from 10.0.0.1, no peers" },
 };
 
 /* An allowed decision carries everything the helper has to do. */
@@ -354,6 +409,7 @@ static void test_target(gconstpointer data)
 	PolicyRequest request = { .name = c->request, .vlan = c->vlan };
 	PolicyDecision d = policy_decide(policy, &caller, &request);
 	g_autofree char *vlans = port_vlan_describe(&d.target.vlan);
+	g_autofree char *vxlan = vxlan_config_describe(&d.target.vxlan);
 
 	g_assert_true(d.allowed);
 	g_assert_cmpstr(d.target.name, ==, c->request);
@@ -367,6 +423,7 @@ static void test_target(gconstpointer data)
 	g_assert_cmpuint(d.target.quota.per_group, ==, c->quota.per_group);
 	g_assert_cmpuint(d.target.quota.total, ==, c->quota.total);
 	g_assert_cmpstr(d.target.quota_key, ==, c->quota_key);
+	g_assert_cmpstr(vxlan, ==, c->vxlan ? c->vxlan : "none");
 	policy_decision_clear(&d);
 }
 

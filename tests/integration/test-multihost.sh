@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Networks that span hosts, static mode: three network namespaces hA, hB, hC
+# are three hosts (underlay 192.0.2.1-3 on a bridge in namespace 'ul'), each
+# with its own tapgate policy (ip netns exec puts /etc/netns/HOST/tapgate on
+# /etc/tapgate) defining networks 'lan' (VNI 10100) and 'lab' (VNI 10200).
+# Guests are taps made by the real tapgate-helper (tg-guest: frames through
+# the fd, as QEMU would), plus one real QEMU guest on hA that pings a guest
+# on hC. Everything happens inside the sandbox's private namespaces.
+set -euo pipefail
+src=${TG_SRC:?}
+. "$src/tests/vm/sandbox.sh"
+sandbox_enter "$@"
+: "${TAPGATE_HELPER:?}" "${TAPGATE_CLI:?}" "${TG_GUEST:?}"
+
+hosts=(hA hB hC)
+addr() { echo "192.0.2.$(($1 + 1))"; }	# underlay address of host index N
+
+policy_of() {	# INDEX [LOCAL]: the policy of host INDEX
+	local i=$1 local=${2:-$(addr "$1")} peers=() j
+	for j in 0 1 2; do [ "$j" = "$i" ] || peers+=("$(addr "$j")"); done
+	cat <<EOP
+# host ${hosts[i]}
+[network lan]
+bridge = brlan
+vxlan-vni = 10100
+vxlan-local = $local
+vxlan-peers = ${peers[0]};${peers[1]}
+allow-users = *
+
+[network lab]
+bridge = brlab
+vxlan-vni = 10200
+vxlan-local = $local
+vxlan-peers = ${peers[0]};${peers[1]}
+allow-users = *
+EOP
+}
+
+ip netns add ul
+ip -n ul link set lo up
+ip -n ul link add ulbr type bridge
+ip -n ul link set ulbr up
+for i in 0 1 2; do
+	h=${hosts[i]}
+	ip netns add "$h"
+	ip -n ul link add "ul-$h" type veth peer name ul0 netns "$h"
+	ip -n ul link set "ul-$h" master ulbr up
+	ip -n "$h" link set lo up
+	ip -n "$h" addr add "$(addr "$i")/24" dev ul0
+	ip -n "$h" link set ul0 up
+	mkdir -p "/etc/netns/$h/tapgate"
+	sandbox_policy "/etc/netns/$h/tapgate/tapgate.conf" "$(policy_of "$i")"
+done
+
+on() { local h=$1; shift; ip netns exec "$h" "$@"; }
+
+# Guests: tg-guest processes fed through fifos; their output in /tmp/g-NAME.
+declare -A gin gpid
+guest_start() {	# NAME HOST NETWORK MAC [--ip ADDR]
+	local name=$1 host=$2 net=$3 mac=$4
+	shift 4
+	mkfifo "/tmp/g-$name.in"
+	on "$host" "$TG_GUEST" "$TAPGATE_HELPER" "$net" "$mac" "$@" \
+		<"/tmp/g-$name.in" >"/tmp/g-$name" 2>&1 &
+	gpid[$name]=$!
+	exec {fd}>"/tmp/g-$name.in"
+	gin[$name]=$fd
+	for _ in $(seq 100); do grep -q '^ready' "/tmp/g-$name" && return 0; sleep 0.05; done
+	echo "guest $name did not start:"; cat "/tmp/g-$name"; return 1
+}
+guest_send() { echo "send $2 $3" >&"${gin[$1]}"; }	# NAME DSTMAC TEXT
+guest_stop() { echo quit >&"${gin[$1]}"; wait "${gpid[$1]}"; exec {gin[$1]}>&-; }
+received() { grep -c "^recv .* $2\$" "/tmp/g-$1" || true; }	# NAME TEXT -> count
+wait_received() {	# NAME TEXT: wait until it arrived at least once
+	for _ in $(seq 100); do [ "$(received "$1" "$2")" -ge 1 ] && return 0; sleep 0.05; done
+	return 1
+}
+BCAST=ff:ff:ff:ff:ff:ff
+A1=52:54:00:10:00:01 B1=52:54:00:10:00:02 C1=52:54:00:10:00:03
+B2=52:54:00:20:00:02 C2=52:54:00:20:00:03
+
+n=0 failed=0
+check() {	# DESCRIPTION COMMAND... (in this shell: guests outlive a check)
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@" >/tmp/check.log 2>&1; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		sed 's/^/# /' /tmp/check.log
+		failed=1
+	fi
+}
+
+check_policies() {
+	local h out
+	for h in "${hosts[@]}"; do
+		out=$(on "$h" "$TAPGATE_CLI" check)
+		grep -q "guests' MTU 1450: underlay 'ul0' (MTU 1500) minus 50" <<<"$out" ||
+			{ echo "$h:"; echo "$out"; return 1; }
+	done
+}
+start_guests() {
+	guest_start A1 hA lan $A1 && guest_start B1 hB lan $B1 && guest_start C1 hC lan $C1 &&
+		guest_start B2 hB lab $B2 && guest_start C2 hC lab $C2
+}
+tunnels_made() {
+	local h
+	for h in "${hosts[@]}"; do
+		on "$h" ip -d link show vx10100 | grep -q 'vxlan id 10100 local' || return 1
+		# lab has guests on hB and hC only: no tunnel on hA
+		if [ "$h" = hA ]; then
+			! on hA ip link show vx10200 2>/dev/null || return 1
+		else
+			on "$h" ip -d link show vx10200 | grep -q 'master brlab' || return 1
+		fi
+		[ "$(on "$h" bridge fdb show dev vx10100 | grep -c '^00:00:00:00:00:00 dst')" = 2 ] ||
+			{ on "$h" bridge fdb show dev vx10100; return 1; }
+		on "$h" ip -o link show master brlan | grep -q 'tg0-.* mtu 1450 ' ||
+			{ on "$h" ip -o link show master brlan; return 1; }
+	done
+}
+broadcast_once() {	# a broadcast from hA reaches hB and hC exactly once, lab never
+	guest_send A1 $BCAST bcast-1
+	wait_received B1 bcast-1 && wait_received C1 bcast-1 || return 1
+	sleep 0.5
+	local g counts=""
+	for g in B1 C1 A1 B2 C2; do counts+="$g=$(received $g bcast-1) "; done
+	echo "copies received: $counts"
+	[ "$counts" = "B1=1 C1=1 A1=0 B2=0 C2=0 " ]
+}
+unicast_learned() {	# hB learned A1 behind hA: unicast goes there only
+	guest_send B1 $A1 ucast-1
+	wait_received A1 ucast-1 || return 1
+	sleep 0.5
+	[ "$(received C1 ucast-1)" = 0 ] || { echo "C1 got the unicast frame"; return 1; }
+	on hB bridge fdb show dev vx10100 | grep -q "^$A1 dst 192.0.2.1 " ||
+		{ on hB bridge fdb show dev vx10100; return 1; }
+}
+lab_isolated() {
+	guest_send C2 $BCAST lab-1
+	wait_received B2 lab-1 || return 1
+	sleep 0.5
+	local g
+	for g in A1 B1 C1; do
+		[ "$(received $g lab-1)" = 0 ] || { echo "$g (lan) got lab's frame"; return 1; }
+	done
+}
+status_shows_remote() {
+	local out
+	out=$(on hB "$TAPGATE_CLI" status --network lan)
+	echo "$out"
+	grep -q "^network lan: bridge brlan, VXLAN VNI 10100 from 192.0.2.2 to 192.0.2.1, 192.0.2.3$" <<<"$out" &&
+		grep -q "device vx10100 up, MTU 1450, over ul0 (MTU 1500)" <<<"$out" &&
+		grep -q "local ports (1): tg0-" <<<"$out" &&
+		grep -q "remote VTEPs (2): 192.0.2.1, 192.0.2.3" <<<"$out" &&
+		grep -q "    $A1 at 192.0.2.1 (learned from traffic)" <<<"$out"
+}
+second_port_changes_nothing() {
+	local before after
+	before=$(on hA ip -o link show vx10100 | cut -d: -f1)
+	guest_start A3 hA lan 52:54:00:10:00:31 || return 1
+	after=$(on hA ip -o link show vx10100 | cut -d: -f1)
+	guest_stop A3
+	[ "$before" = "$after" ] && [ "$(on hA bridge fdb show dev vx10100 | grep -c '^00:00:00:00:00:00')" = 2 ]
+}
+peers_follow_policy() {	# a peer taken out of the policy loses its flood entry
+	sandbox_policy /etc/netns/hA/tapgate/tapgate.conf "$(policy_of 0 | sed 's/;192.0.2.3$//')"
+	guest_start A4 hA lan 52:54:00:10:00:41 || return 1
+	guest_stop A4
+	local peers
+	peers=$(on hA bridge fdb show dev vx10100 | grep '^00:00:00:00:00:00' | awk '{print $3}')
+	sandbox_policy /etc/netns/hA/tapgate/tapgate.conf "$(policy_of 0)"
+	[ "$peers" = 192.0.2.2 ] || { echo "flood entries: $peers"; return 1; }
+}
+foreign_local_refused() {
+	local err
+	sandbox_policy /etc/netns/hC/tapgate/tapgate.conf "$(policy_of 2 192.0.2.9 |
+		sed 's/^vxlan-vni = 10100$/vxlan-vni = 10300/; s/^bridge = brlan$/bridge = brnew/')"
+	err=$(on hC "$TG_GUEST" "$TAPGATE_HELPER" lan 52:54:00:10:00:99 </dev/null 2>&1) && return 1
+	sandbox_policy /etc/netns/hC/tapgate/tapgate.conf "$(policy_of 2)"
+	echo "$err"
+	grep -q "^tapgate-helper: network 'lan': vxlan-local 192.0.2.9 is not an address of this host$" <<<"$err" &&
+		! on hC ip link show vx10300 2>/dev/null &&
+		[ -z "$(on hC ip -o link show type tun | grep -v 'master brl')" ]
+}
+qemu_pings_across() {	# a real guest on hA pings tg-guest C9 on hC
+	guest_start C9 hC lan 52:54:00:10:00:09 --ip 10.0.0.3 || return 1
+	VM_NETNS=hA VM_BRIDGE=lan vm_start qemu-lan "$TAPGATE_HELPER" bridge "" 52:54:00:10:00:77 \
+		10.0.0.1/24 10.0.0.3 3
+	if ! vm_wait_ping; then cat "$VM_LOG"; guest_stop C9; return 1; fi
+	local rc=0
+	vm_release || rc=$?
+	guest_stop C9
+	grep -E 'packets transmitted|TG-PING-OK' "$VM_LOG"
+	return $rc
+}
+stop_guests() {	# the taps go; the tunnels stay for the next guest
+	local g
+	for g in A1 B1 C1 B2 C2; do guest_stop $g; done
+	for h in "${hosts[@]}"; do
+		[ -z "$(on "$h" ip -o link show type tun)" ] || return 1
+		on "$h" ip link show vx10100 >/dev/null || return 1
+	done
+}
+
+echo "1..12"
+check "tapgate check: each host's policy, guests' MTU from the underlay" check_policies
+check "five guests on three hosts get taps from the helper" start_guests
+check "tunnels made where guests need them, 2 flood entries, taps at MTU 1450" tunnels_made
+check "a broadcast reaches every other host of the network exactly once" broadcast_once
+check "unicast to a learned MAC goes to its host only" unicast_learned
+check "network lab (VNI 10200) is isolated from lan" lab_isolated
+check "tapgate status --network lan shows local ports, VTEPs and remote MACs" status_shows_remote
+check "another guest reuses the tunnel; nothing changes" second_port_changes_nothing
+check "flood entries follow the policy's peers" peers_follow_policy
+check "a vxlan-local that is not this host's: one clear error, nothing made" foreign_local_refused
+check "a real QEMU guest on hA pings a guest on hC over the tunnel" qemu_pings_across
+check "guests stop: taps gone, tunnels kept" stop_guests
+exit $failed

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * 'tapgate status': what the kernel has for the policy's networks: the local
+ * ports, and for networks that span hosts the VXLAN device, the remote
+ * tunnel endpoints and the remote guest MACs it knows (its own fdb, filled
+ * by traffic in static mode, by FRR's zebra in EVPN mode).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bridge-vlan.h"
+#include "config.h"
+#include "link.h"
+#include "netlink.h"
+#include "policy.h"
+#include "tapgate.h"
+#include "tg-util.h"
+#include "vxlan.h"
+
+static char *opt_network, *opt_policy;
+
+static const GOptionEntry status_options[] = {
+	{ "network", 0, 0, G_OPTION_ARG_STRING, &opt_network,
+	  "Only this network of the policy", "NAME" },
+	{ "policy", 0, 0, G_OPTION_ARG_FILENAME, &opt_policy,
+	  "Read this policy instead of " TG_POLICY_PATH " (it must be root's, as for the helper)",
+	  "FILE" },
+	{ NULL },
+};
+
+static int cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void print_list(const char *title, GPtrArray *items)
+{
+	printf("  %s (%u):", title, items->len);
+	for (guint i = 0; i < items->len; i++)
+		printf("%s%s", i ? ", " : " ", (char *)g_ptr_array_index(items, i));
+	printf("%s\n", items->len ? "" : " none");
+}
+
+/* The guest ports of @n on this host: the bridge's ports but the tunnel,
+ * and on a vlan-filtering bridge only those whose pvid is the network's VLAN. */
+static void print_local_ports(const PolicyNetwork *n, const LinkInfo *br, int vx_index,
+			      GHashTable *links, GHashTable *vlans)
+{
+	g_autoptr(GPtrArray) ports = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, links);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const LinkInfo *l = value;
+		const PortVlanState *pv = vlans ? g_hash_table_lookup(vlans, key) : NULL;
+
+		if (l->master != br->ifindex || l->ifindex == vx_index)
+			continue;
+		if (br->vlan_filtering && n->vlan.mode == PORT_ACCESS &&
+		    (!pv || pv->pvid != n->vlan.vid))
+			continue;
+		g_ptr_array_add(ports, g_strdup(l->name));
+	}
+	g_ptr_array_sort(ports, cmp_str);
+	print_list("local ports", ports);
+}
+
+static void print_remote(struct nl_sock *sk, const LinkInfo *vx)
+{
+	g_autoptr(GPtrArray) vteps = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) macs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) fdb = NULL;
+	char a[TG_ADDR_STRLEN];
+	int r = vxlan_fdb_dump(sk, vx->ifindex, &fdb);
+
+	if (r < 0) {
+		printf("  cannot read the fdb of '%s': %s\n", vx->name, g_strerror(-r));
+		return;
+	}
+	for (guint i = 0; i < fdb->len; i++) {
+		const VxlanFdbEntry *e = &g_array_index(fdb, VxlanFdbEntry, i);
+		const uint8_t *m = e->mac;
+		gboolean flood = !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+
+		tg_addr_format(&e->dst, a);
+		if (!g_ptr_array_find_with_equal_func(vteps, a, g_str_equal, NULL))
+			g_ptr_array_add(vteps, g_strdup(a));
+		if (!flood)
+			g_ptr_array_add(macs, g_strdup_printf(
+				"%02x:%02x:%02x:%02x:%02x:%02x at %s (%s)", m[0], m[1], m[2], m[3],
+				m[4], m[5], a, e->extern_learn ? "EVPN" :
+				e->permanent ? "static" : "learned from traffic"));
+	}
+	g_ptr_array_sort(vteps, cmp_str);
+	g_ptr_array_sort(macs, cmp_str);
+	print_list("remote VTEPs", vteps);
+	printf("  remote MACs (%u):%s\n", macs->len, macs->len ? "" : " none");
+	for (guint i = 0; i < macs->len; i++)
+		printf("    %s\n", (char *)g_ptr_array_index(macs, i));
+}
+
+static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable *links,
+			  GHashTable *vlans)
+{
+	g_autofree char *v = port_vlan_describe(&n->vlan);
+	g_autofree char *d = vxlan_config_describe(&n->vxlan);
+	char name[16];
+	LinkInfo br, vx, under;
+	gboolean have_vx;
+
+	printf("network %s: bridge %s", n->name, n->bridge);
+	if (n->uplink)
+		printf(" (VLAN %u of uplink %s)", n->uplink_vid, n->uplink);
+	else if (n->vlan.mode != PORT_PLAIN)
+		printf(", ports %s", v);
+	printf(n->vxlan.vni ? ", VXLAN %s\n" : ", this host only\n", d);
+	if (link_get(sk, n->bridge, &br) < 0) {
+		printf("  bridge '%s' does not exist yet (made or needed when the first guest "
+		       "starts)\n", n->bridge);
+		return;
+	}
+	if (!n->vxlan.vni) {
+		print_local_ports(n, &br, 0, links, vlans);
+		return;
+	}
+	vxlan_device_name(n->vxlan.vni, name);
+	have_vx = link_get(sk, name, &vx) == 0;
+	if (!have_vx)
+		printf("  device %s does not exist yet (made when the first guest starts)\n", name);
+	else if (vxlan_underlay(sk, &n->vxlan.local, &under) == 0)
+		printf("  device %s %s, MTU %u, over %s (MTU %u)%s\n", name,
+		       vx.flags & IFF_UP ? "up" : "DOWN", vx.mtu, under.name, under.mtu,
+		       vx.master == br.ifindex ? "" : ", NOT IN THE BRIDGE");
+	else
+		printf("  device %s %s, MTU %u; vxlan-local is not an address of this host\n", name,
+		       vx.flags & IFF_UP ? "up" : "DOWN", vx.mtu);
+	print_local_ports(n, &br, have_vx ? vx.ifindex : 0, links, vlans);
+	if (have_vx)
+		print_remote(sk, &vx);
+}
+
+/** cmd_status() - 'tapgate status [--network NAME]': exit 0, or 1 on errors */
+int cmd_status(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- the policy's networks on this host");
+	g_autoptr(Policy) p = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(GHashTable) links = NULL, vlans = NULL;
+	const PolicyNetwork *only = NULL;
+	int r;
+
+	g_option_context_add_main_entries(ctx, status_options, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1)
+		return usage_error(err ? err->message : "unexpected argument", "status");
+	if (policy_load(&p, &policy_env_system, opt_policy ? opt_policy : TG_POLICY_PATH,
+			TG_QEMU_ACL_PATH, &err) < 0) {
+		fprintf(stderr, "tapgate: %s\n", err->message);
+		return 1;
+	}
+	if (opt_network && !(only = policy_find_network(p, opt_network))) {
+		g_autofree char *q = tg_quote(opt_network);
+
+		fprintf(stderr, "tapgate: the policy has no network '%s'\n", q);
+		return 1;
+	}
+	r = tg_nl_open(&sk);
+	if (r == 0)
+		r = link_dump(sk, &links);
+	if (r < 0) {
+		fprintf(stderr, "tapgate: cannot read the links: %s\n", g_strerror(-r));
+		return 1;
+	}
+	/* No VLAN filtering in this kernel is not an error: no VLANs to show. */
+	if (bridge_vlan_dump(sk, &vlans) < 0)
+		vlans = NULL;
+	if (!only && !p->networks->len)
+		printf("the policy defines no networks\n");
+	for (guint i = 0; i < p->networks->len; i++) {
+		const PolicyNetwork *n = g_ptr_array_index(p->networks, i);
+
+		if (!only || n == only)
+			print_network(sk, n, links, vlans);
+	}
+	return 0;
+}
