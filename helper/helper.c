@@ -33,8 +33,7 @@
 #include "portstate.h"
 #include "log.h"
 #include "privs.h"
-#include "subif.h"
-#include "vxlan.h"
+#include "netprep.h"
 #include "tap.h"
 #include "tg-util.h"
 
@@ -210,38 +209,17 @@ static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget 
 		die("%s", err->message);
 }
 
-/* The bridge the tap goes on, made if the target is a sub-interface network. */
+/* The bridge the tap goes on, made if the network's bridge is ours to make. */
 static void target_bridge(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
 			  LinkInfo *br)
 {
 	g_autoptr(GError) err = NULL;
-	int r;
 
-	if (t->uplink) {
-		if (subif_ensure(sk, t->uplink, t->uplink_vid, t->bridge, br, &err) < 0)
-			die("network '%s': %s", qname, err->message);
+	if (network_bridge(sk, t, br, &err) == 0)
 		return;
-	}
-	r = link_get(sk, t->bridge, br);
-	/* A VXLAN network without a VLAN has a bridge of its own: made on first
-	 * use, like a sub-interface network's. */
-	if (r == -ENODEV && t->vxlan.vni && t->vlan.mode == PORT_PLAIN) {
-		r = link_create_bridge(sk, t->bridge);
-		if (r < 0 && r != -EEXIST)
-			die("network '%s': cannot create bridge '%s': %s", qname, t->bridge,
-			    g_strerror(-r));
-		r = link_get(sk, t->bridge, br);
-		if (r == 0 && !(br->flags & IFF_UP) && (r = link_set_up(sk, br->ifindex)) == 0)
-			r = link_get(sk, t->bridge, br);
-	}
-	if (r == -ENODEV && t->network)
-		die("network '%s': bridge '%s' does not exist", qname, t->bridge);
-	if (r == -ENODEV)
-		die("bridge '%s' does not exist", qname);
-	if (r < 0)
-		die("cannot look up bridge '%s': %s", t->bridge, g_strerror(-r));
-	if (strcmp(br->kind, "bridge"))
-		die("'%s' is not a bridge", t->bridge);
+	if (t->network)
+		die("network '%s': %s", qname, err->message);
+	die("%s", err->message);
 }
 
 /* A VLAN asked for needs a filtering bridge; no VLAN asked for on a filtering
@@ -280,11 +258,9 @@ static uint32_t target_vxlan(struct nl_sock *sk, const PolicyTarget *t, const ch
 			     LinkInfo *br)
 {
 	g_autoptr(GError) err = NULL;
-	unsigned int vid = br->vlan_filtering && t->vlan.mode == PORT_ACCESS ? t->vlan.vid : 0;
 	VxlanState vs;
-	int r;
 
-	if (vxlan_ensure(sk, &t->vxlan, br, vid, &vs, &err) < 0)
+	if (network_tunnel(sk, t, br, &vs, &err) < 0)
 		die("network '%s': %s", qname, err->message);
 	if (vs.created)
 		log_msg(LOG_NOTICE, "created %s (VNI %u, MTU %u over %s) in bridge %s", vs.name,
@@ -292,10 +268,6 @@ static uint32_t target_vxlan(struct nl_sock *sk, const PolicyTarget *t, const ch
 	if (vs.peers_added || vs.peers_removed)
 		log_msg(LOG_NOTICE, "%s: %u flood entries added, %u removed", vs.name,
 			vs.peers_added, vs.peers_removed);
-	/* the bridge's own MTU follows its smallest port unless set by hand */
-	r = link_get(sk, t->bridge, br);
-	if (r < 0)
-		die("cannot look up bridge '%s': %s", t->bridge, g_strerror(-r));
 	return MIN(br->mtu, vs.mtu);
 }
 

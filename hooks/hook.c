@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "netlink.h"
+#include "netprep.h"
 #include "portcfg.h"
 #include "portxml.h"
 #include "tg-util.h"
@@ -166,12 +167,36 @@ static int port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg, GError **e
 	return net->has_metadata;
 }
 
-/* qemu start begin / reconnect begin: wire every configured port. */
-static int qemu_apply(const Hook *h, GError **error)
+/*
+ * A port on a network of the policy (network="NAME"): the network's bridge
+ * and VXLAN port, made or checked, and the port's VLANs from the policy.
+ * At prepare, before libvirt makes the tap, so that the bridge exists and
+ * has its tunnel's MTU; again at start and reconnect, which heals drift.
+ */
+static int port_network(const Hook *h, struct nl_sock *sk, Policy **policy, const char *dom,
+			const DomainPort *p, PortConfig *cfg, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	const PolicyNetwork *n;
+
+	if (port_network_resolve(h->dry_run ? NULL : sk, policy, p->bridge, cfg, &n, &err) < 0)
+		return fail(error, "domain '%s': interface %s: %s", dom, p->mac, err->message);
+	if (h->dry_run) {
+		g_autofree char *vx = vxlan_config_describe(&n->vxlan);
+
+		printf("network %s: bridge %s, VXLAN %s\n", n->name, n->bridge, vx);
+	}
+	return 0;
+}
+
+/* qemu prepare begin (no taps yet): the networks' bridges and tunnels;
+ * qemu start begin / reconnect begin: wire every configured port too. */
+static int qemu_apply(const Hook *h, gboolean prepare, GError **error)
 {
 	g_autoptr(DomainXml) dom = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(Policy) policy = NULL;
 	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
 	int r = 0;
 
@@ -189,6 +214,10 @@ static int qemu_apply(const Hook *h, GError **error)
 			continue;
 		if (want < 0)
 			return -1;
+		if (*cfg.network && port_network(h, sk, &policy, dom->name, p, &cfg, error) < 0)
+			return -1;
+		if (prepare)
+			continue;
 		if (!p->tap)
 			return fail(error, "domain '%s': interface %s has tapgate metadata but no tap "
 				    "(<target dev>)", dom->name, p->mac);
@@ -367,7 +396,8 @@ int main(int argc, char **argv)
 	 * bridge helper does the wiring, and we could not anyway. */
 	if (!h.dry_run && geteuid() != 0)
 		return 0;
-	if (h.qemu && !op_is(&h, "start", "begin") && !op_is(&h, "reconnect", "begin"))
+	if (h.qemu && !op_is(&h, "prepare", "begin") && !op_is(&h, "start", "begin") &&
+	    !op_is(&h, "reconnect", "begin"))
 		return 0;
 	if (!h.qemu && !op_is(&h, "started", "begin") && !op_is(&h, "updated", "begin") &&
 	    !op_is(&h, "port-created", "begin") && !op_is(&h, "port-deleted", "begin") &&
@@ -375,7 +405,7 @@ int main(int argc, char **argv)
 		return 0;
 	h.xml = read_stdin(&h.len);
 	if (h.qemu)
-		r = qemu_apply(&h, &err);
+		r = qemu_apply(&h, op_is(&h, "prepare", "begin"), &err);
 	else if (op_is(&h, "started", "begin") || op_is(&h, "updated", "begin"))
 		r = network_cache(&h, &err);
 	else if (op_is(&h, "port-created", "begin"))

@@ -48,7 +48,9 @@ char *port_config_describe(const PortConfig *cfg)
 {
 	g_autofree char *v = port_vlan_describe(&cfg->vlan);
 
-	return g_strdup_printf("vlan %s%s%s%s", v, cfg->vlan.keep_default_vlan ? " +default" : "",
+	return g_strdup_printf("%s%s%svlan %s%s%s%s", *cfg->network ? "network " : "", cfg->network,
+			       *cfg->network ? ", " : "", v,
+			       cfg->vlan.keep_default_vlan ? " +default" : "",
 			       cfg->pin_mac ? ", pin-mac" : "", cfg->isolated ? ", isolated" : "");
 }
 

@@ -8,6 +8,7 @@
 
 /* How one guest port must be wired, whoever made the tap (libvirt, us). */
 typedef struct {
+	char network[16];	/* a network of the policy: its VLANs and tunnel; "" none */
 	PortVlan vlan;		/* PORT_PLAIN: VLANs left as they are */
 	gboolean pin_mac;	/* only the guest's MAC may send from this port */
 	gboolean isolated;	/* no traffic to other isolated ports */

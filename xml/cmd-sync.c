@@ -13,6 +13,7 @@
 #include <libvirt/virterror.h>
 
 #include "netlink.h"
+#include "netprep.h"
 #include "portxml.h"
 #include "tapgate.h"
 #include "tg-util.h"
@@ -20,6 +21,7 @@
 typedef struct {
 	struct nl_sock *sk;
 	PortSnapshot *snap;	/* the namespace's ports, read once per pass */
+	Policy *policy;		/* read on first use, for network="..." ports */
 	gboolean dry_run;
 	guint domains, ports, changed, failed;
 } Sync;
@@ -106,6 +108,11 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 		if (r == 0)
 			continue;
 		s->ports++;
+		/* a network of the policy: its VLANs, bridge and tunnel */
+		if (r > 0 && *cfg.network &&
+		    port_network_resolve(s->dry_run ? NULL : s->sk, &s->policy, p->bridge, &cfg, NULL,
+					 &perr) < 0)
+			r = -1;
 		if (r > 0 && s->dry_run) {
 			g_autofree char *desc = port_config_describe(&cfg);
 
@@ -122,6 +129,8 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
 		s->changed += changes->len > 0;
 	}
+	/* read afresh for the next domain: --watch runs for months */
+	g_clear_pointer(&s->policy, policy_free);
 	fflush(stdout);
 }
 
@@ -217,13 +226,18 @@ int cmd_sync(int argc, char **argv)
 	g_autoptr(NlSock) sk = NULL;
 	Sync s = { .dry_run = FALSE };
 	virConnectPtr conn;
+	int r;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1)
 		return usage_error(err ? err->message : "unexpected argument", "sync");
 	s.dry_run = opt_dry;
-	if (!opt_dry && (tg_nl_open(&sk) < 0 || geteuid() != 0)) {
+	if (!opt_dry && geteuid() != 0) {
 		fprintf(stderr, "tapgate sync: changing bridge ports needs root (or --dry-run)\n");
+		return 1;
+	}
+	if (!opt_dry && (r = tg_nl_open(&sk)) < 0) {
+		fprintf(stderr, "tapgate sync: cannot open a netlink socket: %s\n", g_strerror(-r));
 		return 1;
 	}
 	s.sk = sk;

@@ -14,11 +14,12 @@
 #include "guestmac.h"
 #include "ifname.h"
 #include "netlink.h"
+#include "netprep.h"
 #include "portxml.h"
 #include "tapgate.h"
 #include "tg-util.h"
 
-static char *o_bridge, *o_network, *o_portgroup, *o_trunk, *o_mac, *o_model, *o_domain, *o_uuid,
+static char *o_bridge, *o_network, *o_tgnet, *o_portgroup, *o_trunk, *o_mac, *o_model, *o_domain, *o_uuid,
 	*o_target, *o_uri, *o_name, *o_default_pg;
 static char **o_checks, **o_portgroups;
 static int o_vlan, o_native, o_index;
@@ -27,6 +28,8 @@ static gboolean o_pin, o_isolated, o_keep;
 static const GOptionEntry iface_entries[] = {
 	{ "bridge", 0, 0, G_OPTION_ARG_STRING, &o_bridge, "A Linux bridge", "BRIDGE" },
 	{ "network", 0, 0, G_OPTION_ARG_STRING, &o_network, "A libvirt network", "NAME" },
+	{ "tapgate-network", 0, 0, G_OPTION_ARG_STRING, &o_tgnet,
+	  "A network of the tapgate policy (its bridge, VLANs and tunnel)", "NAME" },
 	{ "portgroup", 0, 0, G_OPTION_ARG_STRING, &o_portgroup, "Its portgroup", "NAME" },
 	{ "vlan", 0, 0, G_OPTION_ARG_INT, &o_vlan, "Access port of this VLAN", "ID" },
 	{ "trunk", 0, 0, G_OPTION_ARG_STRING, &o_trunk, "Trunk of these VLANs", "LIST" },
@@ -143,15 +146,43 @@ static int free_mac(const char *uuid, unsigned int index, virConnectPtr *conns, 
 	return fail("no free MAC after 1000 candidates");
 }
 
+/* --tapgate-network: the bridge of a network of the policy. The VLANs stay
+ * out of the XML: the hook and 'tapgate sync' take them from the policy,
+ * where they are the same on every host. */
+static int tapgate_network(IfaceSpec *spec)
+{
+	static char bridge[IFNAMSIZ];
+	g_autoptr(Policy) policy = NULL;
+	g_autoptr(GError) err = NULL;
+	const PolicyNetwork *n;
+
+	if (ifname_validate(o_tgnet, "network name", &err) < 0)
+		return usage_error(err->message, "xml");
+	g_strlcpy(spec->cfg.network, o_tgnet, sizeof(spec->cfg.network));
+	if (port_network_resolve(NULL, &policy, NULL, &spec->cfg, &n, &err) < 0)
+		return fail("%s", err->message);
+	g_strlcpy(bridge, n->bridge, sizeof(bridge));
+	spec->bridge = bridge;
+	memset(&spec->cfg.vlan, 0, sizeof(spec->cfg.vlan));
+	return 0;
+}
+
 /* Interface options into a spec; @conn (may be NULL) for --domain and version. */
 static int build_spec(IfaceSpec *spec, virConnectPtr conn, unsigned int default_index)
 {
 	g_autoptr(GError) err = NULL;
 	unsigned long lib = 0;
+	int r;
 
 	memset(spec, 0, sizeof(*spec));
-	if (!o_bridge == !o_network)
-		return usage_error("give one of '--bridge' and '--network'", "xml");
+	if ((o_bridge != NULL) + (o_network != NULL) + (o_tgnet != NULL) != 1)
+		return usage_error("give one of '--bridge', '--network' and '--tapgate-network'",
+				   "xml");
+	if (o_tgnet && (o_vlan || o_trunk || o_native || o_keep))
+		return usage_error("'--tapgate-network' sets the VLANs: it excludes '--vlan', "
+				   "'--trunk', '--native' and '--keep-default-vlan'", "xml");
+	if (o_tgnet && (r = tapgate_network(spec)) != 0)
+		return r;
 	if (o_bridge && ifname_validate(o_bridge, "bridge name", &err) < 0)
 		return usage_error(err->message, "xml");
 	if (o_portgroup && !o_network)
@@ -160,7 +191,8 @@ static int build_spec(IfaceSpec *spec, virConnectPtr conn, unsigned int default_
 		return usage_error("'--vlan' and '--trunk' exclude each other", "xml");
 	if (o_native && !o_trunk)
 		return usage_error("'--native' needs '--trunk'", "xml");
-	spec->bridge = o_bridge;
+	if (!o_tgnet)
+		spec->bridge = o_bridge;
 	spec->network = o_network;
 	spec->portgroup = o_portgroup;
 	spec->model = o_model;
@@ -340,6 +372,8 @@ static int reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 	g_autoptr(NlSock) sk = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(Policy) policy = NULL;
+	PortConfig c = *cfg;
 
 	if (geteuid() != 0)
 		return fail("%s is attached but not wired yet: run 'tapgate sync' as root", mac);
@@ -351,7 +385,9 @@ static int reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 
 		if (!p->tap || !p->mac || g_ascii_strcasecmp(p->mac, mac))
 			continue;
-		r = port_reconcile(sk, NULL, p->tap, cfg, changes, &err);
+		r = *c.network ? port_network_resolve(sk, &policy, p->bridge, &c, NULL, &err) : 0;
+		if (r == 0)
+			r = port_reconcile(sk, NULL, p->tap, &c, changes, &err);
 		for (guint j = 0; j < changes->len; j++)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
 		if (r < 0)
@@ -359,6 +395,21 @@ static int reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 		return 0;
 	}
 	return fail("%s is attached but libvirt shows no tap for it yet: run 'tapgate sync'", mac);
+}
+
+static int prepare_network(const PortConfig *cfg)
+{
+	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(Policy) policy = NULL;
+	g_autoptr(GError) err = NULL;
+	PortConfig c = *cfg;
+	int r = tg_nl_open(&sk);
+
+	if (r < 0)
+		return fail("cannot open a netlink socket: %s", g_strerror(-r));
+	if (port_network_resolve(sk, &policy, NULL, &c, NULL, &err) < 0)
+		return fail("%s", err->message);
+	return 0;
 }
 
 /* Merge the port into the domain's tapgate metadata; *@before gets what was
@@ -458,6 +509,9 @@ static int xml_attach(int argc, char **argv)
 			merged_live = r == 0;
 		}
 	}
+	/* The network's bridge and tunnel first: libvirt needs the bridge. */
+	if (!r && live && *spec.cfg.network && geteuid() == 0)
+		r = prepare_network(&spec.cfg);
 	if (!r && virDomainAttachDeviceFlags(dom, iface, where) < 0) {
 		g_autofree char *why = lverr();
 

@@ -71,6 +71,8 @@ static void native_vlan(xmlNode *parent, const PortVlan *v)
 /* tapgate's attributes for one port or portgroup, as portxml.c reads them. */
 static void port_attrs(xmlNode *n, const PortConfig *cfg, gboolean vlan)
 {
+	if (*cfg->network)
+		set(n, "network", cfg->network);	/* the policy's network sets the VLANs */
 	if (vlan && cfg->vlan.mode == PORT_ACCESS) {
 		set_uint(n, "vlan", cfg->vlan.vid);
 	} else if (vlan && cfg->vlan.mode == PORT_TRUNK) {
@@ -151,7 +153,7 @@ char *gen_interface(const IfaceSpec *spec, char **metadata)
 	set(elem(iface, "model"), "type", spec->model ? spec->model : "virtio");
 
 	*metadata = NULL;
-	if (vlan_in_meta || spec->cfg.pin_mac) {
+	if (vlan_in_meta || spec->cfg.pin_mac || *spec->cfg.network) {
 		g_autoptr(xmlDoc) mdoc = xmlNewDoc((const xmlChar *)"1.0");
 
 		add_port(ports_root(mdoc), &spec->cfg, vlan_in_meta);

@@ -24,6 +24,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "ifname.h"
 #include "portxml.h"
 #include "tg-util.h"
 #include "vlan.h"
@@ -96,7 +97,7 @@ static int yes_no(const char *v, gboolean *out)
 static int port_attrs(const xmlNode *n, const char *who, const char *key_attr, PortConfig *cfg,
 		      GError **error)
 {
-	gboolean has_vlan = FALSE, has_trunk = FALSE, has_native = FALSE;
+	gboolean has_vlan = FALSE, has_trunk = FALSE, has_native = FALSE, has_network = FALSE;
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (const xmlAttr *a = n->properties; a; a = a->next) {
@@ -130,9 +131,14 @@ static int port_attrs(const xmlNode *n, const char *who, const char *key_attr, P
 			r = yes_no(v, &cfg->pin_mac);
 		} else if (!strcmp(k, "isolated")) {
 			r = yes_no(v, &cfg->isolated);
+		} else if (!strcmp(k, "network")) {
+			has_network = TRUE;
+			r = ifname_validate(v, "network name", &err);
+			if (r == 0)
+				g_strlcpy(cfg->network, v, sizeof(cfg->network));
 		} else {
 			g_set_error(error, TG_ERROR, EINVAL,
-				    "%s: unknown attribute '%s' (known: vlan, trunk, native, "
+				    "%s: unknown attribute '%s' (known: network, vlan, trunk, native, "
 				    "keep-default-vlan, pin-mac, isolated)", who, qk);
 			return -EINVAL;
 		}
@@ -141,6 +147,11 @@ static int port_attrs(const xmlNode *n, const char *who, const char *key_attr, P
 				    err ? err->message : "must be yes or no");
 			return -EINVAL;
 		}
+	}
+	if (has_network && (has_vlan || has_trunk || cfg->vlan.keep_default_vlan)) {
+		g_set_error(error, TG_ERROR, EINVAL, "%s: the policy's network sets the VLANs: "
+			    "'network' excludes 'vlan', 'trunk' and 'keep-default-vlan'", who);
+		return -EINVAL;
 	}
 	if (has_vlan && has_trunk) {
 		g_set_error(error, TG_ERROR, EINVAL, "%s: 'vlan' and 'trunk' exclude each other", who);

@@ -40,8 +40,9 @@ SOURCES = {
     'lib/helper-args.c': [HELPER],
     'lib/policy.c': [HELPER],           # the reasons of decisions
     'lib/portstate.c': [HELPER],
-    'lib/subif.c': [HELPER],
-    'lib/vxlan.c': [HELPER],
+    'lib/subif.c': [HELPER, HOOK],
+    'lib/vxlan.c': [HELPER, HOOK],
+    'lib/netprep.c': [HELPER, HOOK],
     'lib/tap.c': [HELPER],
     'lib/ifname.c': [HELPER, CONF, CLI],
     'lib/vlan.c': [CONF, HOOK, CLI],

@@ -15,6 +15,7 @@
 #include "netlink.h"
 #include "sandbox.h"
 #include "tg-util.h"
+#include "vxlan.h"
 
 static const char *hook;
 static const guint8 guest_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0x01 };
@@ -35,10 +36,57 @@ static void get_link(const char *name, LinkInfo *info)
 	g_assert_cmpint(link_get(sk, name, info), ==, 0);
 }
 
+/* Networks of the policy for network="..." ports. */
+static const char policy[] =
+	"[network lan]\nbridge = br0\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
+	"vxlan-peers = 192.0.2.2\nallow-users = *\n"
+	"[network elsewhere]\nbridge = br7\nvxlan-vni = 10200\nvxlan-local = 192.0.2.1\n"
+	"allow-users = *\n";
+
 static void setup_world(void)
 {
 	sandbox_new_netns();
 	sandbox_sh("ip link add br0 type bridge && ip link set br0 up");
+	sandbox_reset_policy();
+	sandbox_write("/etc/tapgate/tapgate.conf", policy, 0644, 0);
+}
+
+/* network="lan": at prepare (no tap yet) the hook makes the network's
+ * bridge and VXLAN port, so libvirt's tap gets the tunnel's MTU; at start
+ * it wires the port; reconnect finds nothing to do. */
+static void test_network_vxlan(void)
+{
+	g_autofree char *xml = sandbox_domain_xml(META("network=\"lan\" pin-mac=\"yes\""));
+	g_autofree char *err = NULL, *err2 = NULL, *err3 = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(GArray) fdb = NULL;
+	tg_autoclose int guest = -1;
+	LinkInfo br, vx, tap;
+
+	sandbox_new_netns();
+	sandbox_sh("ip link add u0 type veth peer name u1 && ip addr add 192.0.2.1/24 dev u0 && "
+		   "ip link set u0 up && ip link set u1 up");
+	sandbox_reset_policy();
+	sandbox_write("/etc/tapgate/tapgate.conf", policy, 0644, 0);
+
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 prepare begin -", xml, &err), ==, 0);
+	g_assert_cmpstr(err, ==, "");
+	get_link("br0", &br);
+	get_link("vx10100", &vx);
+	g_assert_cmpint(vx.master, ==, br.ifindex);
+	g_assert_true(vx.flags & IFF_UP);
+	g_assert_cmpuint(br.mtu, ==, 1450);
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(vxlan_fdb_dump(sk, vx.ifindex, &fdb), ==, 0);
+	g_assert_cmpuint(fdb->len, ==, 1);	/* the flood entry of the one peer */
+
+	guest = sandbox_tap("vnet9", "br0");
+	get_link("vnet9", &tap);
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 start begin -", xml, &err2), ==, 0);
+	g_assert_cmpstr(err2, ==, "tapgate-hook: lvt1: vnet9: static fdb entry\n"
+				  "tapgate-hook: lvt1: vnet9: learning off locked on");
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 reconnect begin -", xml, &err3), ==, 0);
+	g_assert_cmpstr(err3, ==, "");
 }
 
 static void test_pin_mac(void)
@@ -127,6 +175,15 @@ static const ErrCase err_cases[] = {
 	{ "bad-mac", "  <metadata><t:ports xmlns:t=\"https://tapgate.dev/ns/1\"><t:port mac=\"nope\"/>"
 	  "</t:ports></metadata>\n", TRUE,
 	  "tapgate-hook: domain 'lvt1': tapgate metadata: port 'nope': 'mac' must be a MAC address" },
+	{ "network-not-in-policy", META("network=\"nope\""), TRUE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01: network 'nope' is not in the "
+	  "policy (/etc/tapgate/tapgate.conf)" },
+	{ "network-on-other-bridge", META("network=\"elsewhere\""), TRUE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01: its bridge is 'br0', but "
+	  "network 'elsewhere' is on bridge 'br7'" },
+	{ "network-local-not-here", META("network=\"lan\""), TRUE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01: network 'lan': vxlan-local "
+	  "192.0.2.1 is not an address of this host" },
 	{ "unknown-element", "  <metadata><t:ports xmlns:t=\"https://tapgate.dev/ns/1\"><t:vlan/>"
 	  "</t:ports></metadata>\n", TRUE,
 	  "tapgate-hook: domain 'lvt1': tapgate metadata: unknown element <vlan> (known: <port>)" },
@@ -187,6 +244,7 @@ int main(int argc, char **argv)
 	sandbox_enter();
 	g_test_add_func("/hook/pin-mac", test_pin_mac);
 	g_test_add_func("/hook/isolated", test_isolated);
+	g_test_add_func("/hook/network-vxlan", test_network_vxlan);
 	g_test_add_func("/hook/not-root", test_not_root);
 	g_test_add_func("/hook/installed-name-like-option", test_installed_name_like_option);
 	TABLETEST_ADD("/hook/error", err_cases, test_err);

@@ -13,86 +13,8 @@ src=${TG_SRC:?}
 sandbox_enter "$@"
 : "${TAPGATE_HELPER:?}" "${TAPGATE_CLI:?}" "${TG_GUEST:?}"
 
-hosts=(hA hB hC)
-addr() { echo "192.0.2.$(($1 + 1))"; }	# underlay address of host index N
-
-policy_of() {	# INDEX [LOCAL]: the policy of host INDEX
-	local i=$1 local=${2:-$(addr "$1")} peers=() j
-	for j in 0 1 2; do [ "$j" = "$i" ] || peers+=("$(addr "$j")"); done
-	cat <<EOP
-# host ${hosts[i]}
-[network lan]
-bridge = brlan
-vxlan-vni = 10100
-vxlan-local = $local
-vxlan-peers = ${peers[0]};${peers[1]}
-allow-users = *
-
-[network lab]
-bridge = brlab
-vxlan-vni = 10200
-vxlan-local = $local
-vxlan-peers = ${peers[0]};${peers[1]}
-allow-users = *
-EOP
-}
-
-ip netns add ul
-ip -n ul link set lo up
-ip -n ul link add ulbr type bridge
-ip -n ul link set ulbr up
-for i in 0 1 2; do
-	h=${hosts[i]}
-	ip netns add "$h"
-	ip -n ul link add "ul-$h" type veth peer name ul0 netns "$h"
-	ip -n ul link set "ul-$h" master ulbr up
-	ip -n "$h" link set lo up
-	ip -n "$h" addr add "$(addr "$i")/24" dev ul0
-	ip -n "$h" link set ul0 up
-	mkdir -p "/etc/netns/$h/tapgate"
-	sandbox_policy "/etc/netns/$h/tapgate/tapgate.conf" "$(policy_of "$i")"
-done
-
-on() { local h=$1; shift; ip netns exec "$h" "$@"; }
-
-# Guests: tg-guest processes fed through fifos; their output in /tmp/g-NAME.
-declare -A gin gpid
-guest_start() {	# NAME HOST NETWORK MAC [--ip ADDR]
-	local name=$1 host=$2 net=$3 mac=$4
-	shift 4
-	mkfifo "/tmp/g-$name.in"
-	on "$host" "$TG_GUEST" "$TAPGATE_HELPER" "$net" "$mac" "$@" \
-		<"/tmp/g-$name.in" >"/tmp/g-$name" 2>&1 &
-	gpid[$name]=$!
-	exec {fd}>"/tmp/g-$name.in"
-	gin[$name]=$fd
-	for _ in $(seq 100); do grep -q '^ready' "/tmp/g-$name" && return 0; sleep 0.05; done
-	echo "guest $name did not start:"; cat "/tmp/g-$name"; return 1
-}
-guest_send() { echo "send $2 $3" >&"${gin[$1]}"; }	# NAME DSTMAC TEXT
-guest_stop() { echo quit >&"${gin[$1]}"; wait "${gpid[$1]}"; exec {gin[$1]}>&-; }
-received() { grep -c "^recv .* $2\$" "/tmp/g-$1" || true; }	# NAME TEXT -> count
-wait_received() {	# NAME TEXT: wait until it arrived at least once
-	for _ in $(seq 100); do [ "$(received "$1" "$2")" -ge 1 ] && return 0; sleep 0.05; done
-	return 1
-}
-BCAST=ff:ff:ff:ff:ff:ff
-A1=52:54:00:10:00:01 B1=52:54:00:10:00:02 C1=52:54:00:10:00:03
-B2=52:54:00:20:00:02 C2=52:54:00:20:00:03
-
-n=0 failed=0
-check() {	# DESCRIPTION COMMAND... (in this shell: guests outlive a check)
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/tmp/check.log 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' /tmp/check.log
-		failed=1
-	fi
-}
+. "$src/tests/integration/multihost.sh"
+hosts_create
 
 check_policies() {
 	local h out
@@ -197,6 +119,17 @@ qemu_pings_across() {	# a real guest on hA pings tg-guest C9 on hC
 	grep -E 'packets transmitted|TG-PING-OK' "$VM_LOG"
 	return $rc
 }
+xml_for_network() {	# the same XML on every host: the network's name is enough
+	local h out first=
+	for h in "${hosts[@]}"; do
+		out=$(on "$h" "$TAPGATE_CLI" xml interface --tapgate-network lan --pin-mac \
+			--uuid e61d5755-9bdc-40cd-9648-77e719bdc220 --target-libvirt 9.0.0)
+		[ -n "$first" ] || { first=$out; echo "$out"; }
+		[ "$out" = "$first" ] || { echo "$h differs:"; echo "$out"; return 1; }
+	done
+	grep -q "<source bridge=\"brlan\"/>" <<<"$first" &&
+		grep -q '<tapgate:port mac="52:54:00:36:2d:d1" network="lan" pin-mac="yes"/>' <<<"$first"
+}
 stop_guests() {	# the taps go; the tunnels stay for the next guest
 	local g
 	for g in A1 B1 C1 B2 C2; do guest_stop $g; done
@@ -206,7 +139,7 @@ stop_guests() {	# the taps go; the tunnels stay for the next guest
 	done
 }
 
-echo "1..12"
+echo "1..13"
 check "tapgate check: each host's policy, guests' MTU from the underlay" check_policies
 check "five guests on three hosts get taps from the helper" start_guests
 check "tunnels made where guests need them, 2 flood entries, taps at MTU 1450" tunnels_made
@@ -218,5 +151,6 @@ check "another guest reuses the tunnel; nothing changes" second_port_changes_not
 check "flood entries follow the policy's peers" peers_follow_policy
 check "a vxlan-local that is not this host's: one clear error, nothing made" foreign_local_refused
 check "a real QEMU guest on hA pings a guest on hC over the tunnel" qemu_pings_across
+check "tapgate xml --tapgate-network lan writes the same XML on every host" xml_for_network
 check "guests stop: taps gone, tunnels kept" stop_guests
 exit $failed

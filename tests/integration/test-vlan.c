@@ -5,8 +5,10 @@
  * Needs 8021q and bridge vlan_filtering: tests/vm/kernel-test.sh runs it
  * natively where the host kernel has them, in the test guest otherwise.
  */
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "tabletest.h"
 #include "bridge-vlan.h"
@@ -39,7 +41,9 @@ static const char policy[] =
 	"[network sub200]\nuplink = u0\nvlan = 200\nallow-users = *\n"
 	"[network clash]\nuplink = u0\nvlan = 300\nallow-users = *\n"
 	"[network lost]\nuplink = nope0\nvlan = 100\nallow-users = *\n"
-	"[network lanq]\nbridge = br0\nvlan = 300\nallow-users = *\nmax-ports-per-user = 20\n";
+	"[network lanq]\nbridge = br0\nvlan = 300\nallow-users = *\nmax-ports-per-user = 20\n"
+	"[network vx100]\nbridge = br0\nvlan = 100\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
+	"vxlan-peers = 192.0.2.2\nallow-users = *\n";
 
 static const guint8 mac_a[6] = { 0x52, 0x54, 0x00, 0, 0, 0xa };
 static const guint8 mac_t[6] = { 0x52, 0x54, 0x00, 0, 0, 0xf };
@@ -246,6 +250,118 @@ static void test_subif_tagged_on_uplink(void)
 	g_assert_false(frame_wait(a.tapfd, "guest on sub200", 500, NULL));
 }
 
+/* The VXLAN packet of VNI @vni from 192.0.2.1 to 192.0.2.2 carrying our
+ * @text in an untagged inner frame, as captured on the far end of u0. */
+static gboolean vxlan_wait(int fd, unsigned int vni, const char *text, int timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	size_t tl = strlen(text) + 1;
+
+	for (;;) {
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		guint8 f[2048];
+		const guint8 *in = f + 50;	/* Ethernet 14, IPv4 20, UDP 8, VXLAN 8 */
+		gssize n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return FALSE;
+		n = recv(fd, f, sizeof(f), MSG_DONTWAIT);
+		if (n < 50 + 14 + (gssize)tl || f[12] != 0x08 || f[13] != 0x00 || f[23] != 17 ||
+		    f[36] != 4789 >> 8 || f[37] != (4789 & 0xff) || f[42] != 0x08 ||
+		    ((guint)f[46] << 16 | (guint)f[47] << 8 | f[48]) != vni)
+			continue;
+		if (in[12] == FRAME_ETHERTYPE >> 8 && in[13] == (FRAME_ETHERTYPE & 0xff) &&
+		    !memcmp(in + 14, text, tl))
+			return TRUE;
+	}
+}
+
+/* The far end sends: a VXLAN packet 192.0.2.2 -> 192.0.2.1 of VNI @vni,
+ * inner frame untagged, broadcast, with @text (UDP checksum 0: allowed). */
+static void vxlan_send(int fd, const guint8 dst_mac[6], unsigned int vni, const char *text)
+{
+	guint8 f[256] = { 0 }, *ip = f + 14, *udp = f + 34, *vx = f + 42, *in = f + 50;
+	size_t tl = strlen(text) + 1, inner = 14 + tl, total = 50 + inner;
+	guint32 sum = 0;
+
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, mac_t, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45, ip[8] = 64, ip[9] = 17;
+	ip[2] = (guint8)((total - 14) >> 8), ip[3] = (guint8)(total - 14);
+	memcpy(ip + 12, (guint8[]){ 192, 0, 2, 2 }, 4);
+	memcpy(ip + 16, (guint8[]){ 192, 0, 2, 1 }, 4);
+	for (int i = 0; i < 20; i += 2)
+		sum += (guint32)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (guint8)(~sum >> 8), ip[11] = (guint8)~sum;
+	udp[0] = 0xc0, udp[1] = 0x00;				/* source port 49152 */
+	udp[2] = 4789 >> 8, udp[3] = 4789 & 0xff;
+	udp[4] = (guint8)((total - 34) >> 8), udp[5] = (guint8)(total - 34);
+	vx[0] = 0x08;						/* VNI present */
+	vx[4] = (guint8)(vni >> 16), vx[5] = (guint8)(vni >> 8), vx[6] = (guint8)vni;
+	memset(in, 0xff, 6);
+	memcpy(in + 6, mac_t, 6);
+	in[12] = FRAME_ETHERTYPE >> 8, in[13] = FRAME_ETHERTYPE & 0xff;
+	memcpy(in + 14, text, tl);
+	g_assert_cmpint(send(fd, f, total, 0), ==, (gssize)total);
+}
+
+/* A network that spans hosts, on a vlan-filtering bridge: vx10100 is an
+ * access port of VLAN 100 (VLAN-to-VNI mapping), the guest's untagged VLAN
+ * 100 frames leave u0 as VNI 10100, and VNI 10100 comes back to VLAN 100
+ * only. */
+static void test_vxlan_vlan_to_vni(void)
+{
+	g_auto(HelperRun) a = { .tapfd = -1 }, a2 = { .tapfd = -1 }, c = { .tapfd = -1 };
+	g_autoptr(NlSock) sk = NULL;
+	g_autofree char *vids = NULL, *untagged = NULL;
+	tg_autoclose int far = -1;
+	LinkInfo vx, vx_again, br, u0, tap;
+	PortVlanState st;
+
+	setup_world();
+	sandbox_sh("ip addr add 192.0.2.1/24 dev u0 && "
+		   "ip neigh add 192.0.2.2 lladdr 52:54:00:00:00:0f dev u0 nud permanent");
+	far = packet_socket("u1");
+	port("vx100", NULL, &a);
+	port("lan200", NULL, &c);
+	get_link("br0", &br);
+	get_link("vx10100", &vx);
+	get_link("u0", &u0);
+	get_link(a.tapname, &tap);
+	g_assert_true(br.vlan_filtering);
+	g_assert_cmpstr(vx.kind, ==, "vxlan");
+	g_assert_cmpuint(vx.vxlan_id, ==, 10100);
+	g_assert_cmpint(vx.master, ==, br.ifindex);
+	g_assert_true(vx.flags & IFF_UP);
+	g_assert_cmpuint(vx.mtu, ==, 1450);
+	g_assert_cmpuint(tap.mtu, ==, 1450);
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(bridge_vlan_get(sk, vx.ifindex, &st), ==, 0);
+	vids = vlan_set_format(&st.vids);
+	untagged = vlan_set_format(&st.untagged);
+	g_assert_cmpstr(vids, ==, "100");	/* the default VLAN is off the tunnel */
+	g_assert_cmpstr(untagged, ==, "100");
+	g_assert_cmpuint(st.pvid, ==, 100);
+
+	frame_send(a.tapfd, FALSE, mac_a, 0, "vlan 100 to vni 10100");
+	g_assert_true(vxlan_wait(far, 10100, "vlan 100 to vni 10100", 3000));
+	frame_send(c.tapfd, FALSE, mac_a, 0, "vlan 200 stays here");
+	g_assert_false(vxlan_wait(far, 10100, "vlan 200 stays here", 500));
+
+	vxlan_send(far, u0.mac, 10100, "vni 10100 to vlan 100");
+	g_assert_true(frame_wait(a.tapfd, "vni 10100 to vlan 100", 3000, NULL));
+	g_assert_false(frame_wait(c.tapfd, "vni 10100 to vlan 100", 500, NULL));
+
+	/* A second guest reuses the device. */
+	port("vx100", NULL, &a2);
+	get_link("vx10100", &vx_again);
+	g_assert_cmpint(vx_again.ifindex, ==, vx.ifindex);
+}
+
 static gpointer quota_call(gpointer data)
 {
 	static const char *const args[] = { "--br=lanq", "--fd=@FD@", NULL };
@@ -342,6 +458,7 @@ int main(int argc, char **argv)
 	TABLETEST_ADD("/vlan/port-state", state_cases, test_port_state);
 	TABLETEST_ADD("/vlan/error", err_cases, test_err);
 	g_test_add_func("/subif/tagged-on-uplink", test_subif_tagged_on_uplink);
+	g_test_add_func("/vxlan/vlan-to-vni", test_vxlan_vlan_to_vni);
 	g_test_add_func("/hook/access-pinned", test_hook_access_pinned);
 	g_test_add_func("/vlan/network-quota-concurrent", test_network_quota_concurrent);
 	return g_test_run();

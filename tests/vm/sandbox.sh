@@ -69,7 +69,7 @@ vm_start() {
 # or took more than 200 s.
 vm_wait_ping() {
 	local deadline=$((SECONDS + 200))
-	until grep -q TG-PING-OK "$VM_LOG"; do
+	until grep -qs TG-PING-OK "$VM_LOG"; do
 		if ! kill -0 "$VM_PID" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
 			kill "$VM_PID" 2>/dev/null
 			wait "$VM_PID" 2>/dev/null
