@@ -165,6 +165,9 @@ static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 		if (n->uplink)
 			printf("  network %s (%s): VLAN %u of uplink %s, bridge %s (made on first "
 			       "use)", n->name, n->origin, n->uplink_vid, n->uplink, n->bridge);
+		else if (n->vlan.mode == PORT_PLAIN)	/* a VXLAN segment of its own */
+			printf("  network %s (%s): bridge %s (the network's own, made on first "
+			       "use), plain ports", n->name, n->origin, n->bridge);
 		else
 			printf("  network %s (%s): bridge %s, ports %s", n->name, n->origin,
 			       n->bridge, v);
