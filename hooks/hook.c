@@ -184,7 +184,8 @@ static int port_network(const Hook *h, struct nl_sock *sk, Policy **policy, cons
 	if (h->dry_run) {
 		g_autofree char *vx = vxlan_config_describe(&n->vxlan);
 
-		printf("network %s: bridge %s, VXLAN %s\n", n->name, n->bridge, vx);
+		printf("network %s: bridge %s%s%s\n", n->name, n->bridge,
+		       n->vxlan.vni ? ", VXLAN " : "", n->vxlan.vni ? vx : "");
 	}
 	return 0;
 }

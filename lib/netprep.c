@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
 #include "netprep.h"
 #include "subif.h"
 #include "tg-util.h"
@@ -110,55 +109,3 @@ int network_tunnel(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, Vxla
 	return r;
 }
 
-/**
- * port_network_resolve() - a libvirt port on a network of the policy
- * (tapgate metadata network="NAME"): its VLANs, and its network's bridge
- * and tunnel made or checked
- * @sk:		rtnetlink socket with CAP_NET_ADMIN, or NULL to change nothing
- * @policy:	the policy; loaded from TG_POLICY_PATH on first use if NULL
- * @bridge:	the interface's <source bridge>, or NULL if libvirt's network
- *		chooses it
- * @cfg:	cfg->network names the network; cfg->vlan set from it
- * @net:	if not NULL, set to the network
- * @error:	set to a one-line message on failure
- *
- * Return: 0 or -errno
- */
-int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge,
-			 PortConfig *cfg, const PolicyNetwork **net, GError **error)
-{
-	g_autoptr(GError) err = NULL;
-	const PolicyNetwork *n;
-	PolicyTarget t;
-	VxlanState vs;
-	LinkInfo br;
-	int r;
-
-	if (!*policy && (r = policy_load(policy, &policy_env_system, TG_POLICY_PATH,
-					 TG_QEMU_ACL_PATH, error)) < 0)
-		return r;
-	n = policy_find_network(*policy, cfg->network);
-	if (!n) {
-		g_set_error(error, TG_ERROR, ENOENT, "network '%s' is not in the policy (%s)",
-			    cfg->network, (*policy)->sources->len ?
-			    (char *)g_ptr_array_index((*policy)->sources, 0) : TG_POLICY_PATH);
-		return -ENOENT;
-	}
-	if (bridge && strcmp(bridge, n->bridge)) {
-		g_set_error(error, TG_ERROR, EINVAL, "its bridge is '%s', but network '%s' is on "
-			    "bridge '%s'", bridge, n->name, n->bridge);
-		return -EINVAL;
-	}
-	cfg->vlan = n->vlan;
-	if (net)
-		*net = n;
-	if (!sk)
-		return 0;
-	policy_network_target(n, &t);
-	r = network_bridge(sk, &t, &br, &err);
-	if (r == 0 && n->vxlan.vni)
-		r = network_tunnel(sk, &t, &br, &vs, &err);
-	if (r < 0)
-		g_set_error(error, TG_ERROR, -r, "network '%s': %s", n->name, err->message);
-	return r;
-}

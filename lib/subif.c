@@ -65,8 +65,11 @@ int subif_ensure(struct nl_sock *sk, const char *uplink, unsigned int vid, const
 	snprintf(sub, sizeof(sub), "%s.%u", uplink, vid);
 	r = link_get(sk, uplink, &up);
 	if (r < 0) {
-		g_set_error(error, TG_ERROR, -r, "uplink '%s' %s", uplink,
-			    r == -ENODEV ? "does not exist" : g_strerror(-r));
+		if (r == -ENODEV)
+			g_set_error(error, TG_ERROR, -r, "uplink '%s' does not exist", uplink);
+		else
+			g_set_error(error, TG_ERROR, -r, "cannot look up uplink '%s': %s", uplink,
+				    g_strerror(-r));
 		return r;
 	}
 	r = get_or_create(sk, sub, &vl, create_vlan, &up, vid);

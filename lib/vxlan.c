@@ -307,9 +307,13 @@ int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
 			    state->name);
 		return -EBUSY;
 	}
-	/* == ip link set dev VXLAN mtu MTU master BRIDGE (down: VLANs first) */
-	if ((vx.mtu != state->mtu && (r = link_set_mtu(sk, vx.ifindex, state->mtu)) < 0) ||
-	    (!vx.master && (r = link_set_master(sk, vx.ifindex, br->ifindex)) < 0)) {
+	/* == ip link set dev VXLAN mtu MTU; ip link set dev VXLAN master BRIDGE */
+	if (vx.mtu != state->mtu && (r = link_set_mtu(sk, vx.ifindex, state->mtu)) < 0) {
+		g_set_error(error, TG_ERROR, -r, "cannot set the MTU of '%s' to %u: %s",
+			    state->name, state->mtu, g_strerror(-r));
+		return r;
+	}
+	if (!vx.master && (r = link_set_master(sk, vx.ifindex, br->ifindex)) < 0) {
 		g_set_error(error, TG_ERROR, -r, "cannot put '%s' in bridge '%s': %s", state->name,
 			    br->name, g_strerror(-r));
 		return r;

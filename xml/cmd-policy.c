@@ -115,12 +115,15 @@ static void inspect_bridge(struct nl_sock *sk, const char *name, gboolean needs_
 		       name, br.default_pvid, br.default_pvid);
 }
 
+static void inspect_mtu(struct nl_sock *sk, const LinkInfo *br, int vx_index, uint32_t mtu,
+			guint *warnings);
+
 /* A network that spans hosts: its tunnel, and whether guests' frames fit. */
 static void inspect_vxlan(struct nl_sock *sk, const PolicyNetwork *n, guint *warnings)
 {
 	g_autofree char *d = vxlan_config_describe(&n->vxlan);
 	char name[16], a[TG_ADDR_STRLEN];
-	LinkInfo under, br, vx;
+	LinkInfo under, br, vx = { 0 };
 	uint32_t mtu;
 	int r;
 
@@ -138,19 +141,48 @@ static void inspect_vxlan(struct nl_sock *sk, const PolicyNetwork *n, guint *war
 	mtu = under.mtu - vxlan_overhead(&n->vxlan.local);
 	printf("    guests' MTU %u: underlay '%s' (MTU %u) minus %u for VXLAN\n", mtu, under.name,
 	       under.mtu, vxlan_overhead(&n->vxlan.local));
-	if (link_get(sk, n->bridge, &br) == 0 && br.mtu > mtu) {
-		printf("    warning: bridge '%s' has MTU %u, more than the %u the tunnel leaves: "
-		       "tapgate's taps get %u, but other ports could send frames the tunnel "
-		       "drops; lower the bridge's MTU to %u or raise the underlay's to %u\n",
-		       n->bridge, br.mtu, mtu, mtu, mtu, br.mtu + vxlan_overhead(&n->vxlan.local));
-		(*warnings)++;
-	}
 	if (link_get(sk, name, &vx) == 0 &&
 	    (strcmp(vx.kind, "vxlan") || vx.vxlan_id != n->vxlan.vni ||
 	     !tg_addr_equal(&vx.vxlan_local, &n->vxlan.local) || vx.vxlan_port != n->vxlan.port)) {
 		printf("    warning: '%s' exists but is not VNI %u from %s, UDP port %u: the "
 		       "helper will refuse\n", name, n->vxlan.vni,
 		       tg_addr_format(&n->vxlan.local, a), n->vxlan.port);
+		(*warnings)++;
+		return;
+	}
+	if (link_get(sk, n->bridge, &br) == 0)
+		inspect_mtu(sk, &br, vx.ifindex, mtu, warnings);
+}
+
+/* Frames larger than the tunnel carries are dropped. A bridge's MTU follows
+ * its smallest port unless set by hand, so only the ports can be wrong
+ * before the tunnel joins, and only a hand-set bridge MTU after. */
+static void inspect_mtu(struct nl_sock *sk, const LinkInfo *br, int vx_index, uint32_t mtu,
+			guint *warnings)
+{
+	g_autoptr(GHashTable) links = NULL;
+	g_autoptr(GString) big = g_string_new(NULL);
+	GHashTableIter it;
+	gpointer value;
+
+	if (link_dump(sk, &links) < 0)
+		return;
+	g_hash_table_iter_init(&it, links);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const LinkInfo *l = value;
+
+		if (l->master == br->ifindex && l->ifindex != vx_index && l->mtu > mtu)
+			g_string_append_printf(big, "%s%s (%u)", big->len ? ", " : "", l->name,
+					       l->mtu);
+	}
+	if (big->len) {
+		printf("    warning: ports of bridge '%s' with an MTU above the %u the tunnel "
+		       "leaves: %s; their larger frames are dropped\n", br->name, mtu, big->str);
+		(*warnings)++;
+	}
+	if (vx_index && br->mtu > mtu) {
+		printf("    warning: bridge '%s' has MTU %u, set by hand above the %u the tunnel "
+		       "leaves; lower it to %u\n", br->name, br->mtu, mtu, mtu);
 		(*warnings)++;
 	}
 }

@@ -43,6 +43,7 @@ SOURCES = {
     'lib/subif.c': [HELPER, HOOK],
     'lib/vxlan.c': [HELPER, HOOK],
     'lib/netprep.c': [HELPER, HOOK],
+    'lib/portnet.c': [HOOK],
     'lib/tap.c': [HELPER],
     'lib/ifname.c': [HELPER, CONF, CLI],
     'lib/vlan.c': [CONF, HOOK, CLI],

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The small parsers: VLAN lists and ids, MACs, UUIDs, numbers, interface names. */
+/* The small parsers: VLAN lists and ids, MACs, UUIDs, numbers, interface
+ * names, tunnel addresses. */
 #include <stdint.h>
 #include <string.h>
 
+#include "addr.h"
 #include "guestmac.h"
 #include "ifname.h"
 #include "portcfg.h"
@@ -39,6 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_assert(v <= 4094);
 	if (ifname_validate(s, "name", NULL) == 0)
 		g_assert(strlen(s) < 16 && !strchr(s, '/') && strcmp(s, ".."));
+	{
+		TgAddr a, b;
+		char f[TG_ADDR_STRLEN];
+
+		/* Formatting round-trips, and no address is unspecified or multicast. */
+		if (tg_addr_parse(s, &a) == 0) {
+			g_assert(tg_addr_parse(tg_addr_format(&a, f), &b) == 0 && tg_addr_equal(&a, &b));
+			g_assert(a.family == AF_INET ? a.bytes[0] < 224 : a.bytes[0] != 0xff);
+		}
+	}
 	g_free(tg_quote(s));
 	return 0;
 }
