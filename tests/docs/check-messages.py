@@ -95,17 +95,23 @@ CONVERSION = re.compile(r"%(?:%|[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
 PLACEHOLDER = '\x00'
 
 
+def literal_end(text, i):
+    """Index just past the string or char literal that starts at text[i]."""
+    j, quote = i + 1, text[i]
+    while j < len(text) and text[j] != quote:
+        j += 2 if text[j] == '\\' else 1
+    return j + 1
+
+
 def strip_comments(text):
     """C text without comments; string and char literals kept intact."""
     out, i, n = [], 0, len(text)
     while i < n:
         c = text[i]
         if c in '"\'':
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == '\\' else 1
-            out.append(text[i:j + 1])
-            i = j + 1
+            j = literal_end(text, i)
+            out.append(text[i:j])
+            i = j
         elif text.startswith('/*', i):
             j = text.find('*/', i + 2)
             j = n if j < 0 else j + 2
@@ -157,11 +163,9 @@ def split_args(text, start):
     while i < n:
         c = text[i]
         if c in '"\'':
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == '\\' else 1
-            cur.append(text[i:j + 1])
-            i = j + 1
+            j = literal_end(text, i)
+            cur.append(text[i:j])
+            i = j
             continue
         if c in '([{':
             depth += 1

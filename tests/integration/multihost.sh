@@ -15,22 +15,14 @@ policy_of() {	# INDEX [LOCAL]
 	for j in 0 1 2; do [ "$j" = "$i" ] || peers+=("$(addr "$j")"); done
 	control="vxlan-peers = ${peers[0]};${peers[1]}"
 	[ "${MODE:-static}" = evpn ] && control="vxlan-control = evpn"
-	cat <<EOP
-# host ${hosts[i]}
-[network lan]
-bridge = brlan
-vxlan-vni = 10100
-vxlan-local = $local
-$control
-allow-users = *
-
-[network lab]
-bridge = brlab
-vxlan-vni = 10200
-vxlan-local = $local
-$control
-allow-users = *
-EOP
+	echo "# host ${hosts[i]}"
+	network_block lan brlan 10100
+	echo
+	network_block lab brlab 10200
+}
+network_block() {	# NAME BRIDGE VNI (policy_of's local and control)
+	printf '[network %s]\nbridge = %s\nvxlan-vni = %s\nvxlan-local = %s\n%s\nallow-users = *\n' \
+		"$1" "$2" "$3" "$local" "$control"
 }
 
 hosts_create() {
@@ -70,6 +62,14 @@ guest_start() {	# NAME HOST NETWORK MAC [--ip ADDR]
 guest_send() { echo "send $2 $3" >&"${gin[$1]}"; }	# NAME DSTMAC TEXT
 guest_stop() { echo quit >&"${gin[$1]}"; wait "${gpid[$1]}"; exec {gin[$1]}>&-; }
 received() { grep -c "^recv .* $2\$" "/tmp/g-$1" || true; }	# NAME TEXT -> count
+copies() {	# TEXT GUEST...: "GUEST=count " for each, after stray copies had time
+	local text=$1 g out=""
+	shift
+	sleep 0.5
+	for g in "$@"; do out+="$g=$(received "$g" "$text") "; done
+	echo "copies of $text: $out"
+	COPIES=$out
+}
 wait_received() {	# NAME TEXT: wait until it arrived at least once
 	for _ in $(seq 100); do [ "$(received "$1" "$2")" -ge 1 ] && return 0; sleep 0.05; done
 	return 1
@@ -78,18 +78,5 @@ BCAST=ff:ff:ff:ff:ff:ff
 A1=52:54:00:10:00:01 B1=52:54:00:10:00:02 C1=52:54:00:10:00:03
 B2=52:54:00:20:00:02 C2=52:54:00:20:00:03
 
-n=0 failed=0
-check() {	# DESCRIPTION COMMAND... (in this shell: guests outlive a check)
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/tmp/check.log 2>&1; then
-		echo "ok $n - $desc"
-		[ -z "${TG_VERBOSE:-}" ] || sed 's/^/# /' /tmp/check.log	# for the README
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' /tmp/check.log
-		failed=1
-	fi
-}
+. "$src/tests/common/tap.sh"
 

@@ -111,11 +111,8 @@ networks_apart() {	# lab's MACs only in lab's device, and frames stay apart
 	fdb_lacks hC vx10100 $B2 && fdb_lacks hB vx10100 $C2 || return 1
 	guest_send B1 $BCAST evpn-bcast
 	wait_received A1 evpn-bcast && wait_received C1 evpn-bcast || return 1
-	sleep 0.5
-	local g counts=""
-	for g in A1 C1 B2 C2; do counts+="$g=$(received $g evpn-bcast) "; done
-	echo "copies: $counts"
-	[ "$counts" = "A1=1 C1=1 B2=0 C2=0 " ]
+	copies evpn-bcast A1 C1 B2 C2
+	[ "$COPIES" = "A1=1 C1=1 B2=0 C2=0 " ]
 }
 unicast_to_owner() {
 	guest_send B1 $A1 evpn-ucast
@@ -139,4 +136,4 @@ check "lab and lan stay apart; a broadcast reaches each other host once" network
 check "unicast goes to the owner's host only" unicast_to_owner
 check "a guest that stops is withdrawn from the other hosts" withdrawn
 for g in B1 C1 B2 C2; do guest_stop $g; done
-exit $failed
+tap_end

@@ -48,11 +48,8 @@ tunnels_made() {
 broadcast_once() {	# a broadcast from hA reaches hB and hC exactly once, lab never
 	guest_send A1 $BCAST bcast-1
 	wait_received B1 bcast-1 && wait_received C1 bcast-1 || return 1
-	sleep 0.5
-	local g counts=""
-	for g in B1 C1 A1 B2 C2; do counts+="$g=$(received $g bcast-1) "; done
-	echo "copies received: $counts"
-	[ "$counts" = "B1=1 C1=1 A1=0 B2=0 C2=0 " ]
+	copies bcast-1 B1 C1 A1 B2 C2
+	[ "$COPIES" = "B1=1 C1=1 A1=0 B2=0 C2=0 " ]
 }
 unicast_learned() {	# hB learned A1 behind hA: unicast goes there only
 	guest_send B1 $A1 ucast-1
@@ -154,4 +151,4 @@ check "a vxlan-local that is not this host's: one clear error, nothing made" for
 check "a real QEMU guest on hA pings a guest on hC over the tunnel" qemu_pings_across
 check "tapgate xml --tapgate-network lan writes the same XML on every host" xml_for_network
 check "guests stop: taps gone, tunnels kept" stop_guests
-exit $failed
+tap_end

@@ -32,37 +32,24 @@ done
 tmp=$(mktemp -d /tmp/tapgate-apparmor.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0 failed=0
-# check DESCRIPTION COMMAND...: one TAP line; the output is shown on failure.
-check() {
-	local desc=$1 log
-	shift
-	n=$((n + 1))
-	if log=$("$@" 2>&1); then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		printf '%s\n' "$log" | sed 's/^/# /'
-		failed=1
-	fi
-}
+. "$src/tests/common/tap.sh"
 # rejected DESCRIPTION COMMAND...: the command must fail with a parser error
 # (syntax and semantic errors say "AppArmor parser error", conflicts found
 # later "ERROR merging rules", "ERROR processing regexs", "bailing out").
 rejected() {
 	local desc=$1 log
 	shift
-	n=$((n + 1))
+	tap_n=$((tap_n + 1))
 	if log=$("$@" 2>&1); then
-		echo "not ok $n - $desc (accepted, should have been rejected)"
-		failed=1
+		echo "not ok $tap_n - $desc (accepted, should have been rejected)"
+		tap_failed=1
 	elif grep -Eq 'AppArmor parser error|ERROR|bailing out' <<<"$log"; then
-		echo "ok $n - $desc"
+		echo "ok $tap_n - $desc"
 		grep -v '^Cache read/write disabled' <<<"$log" | sed 's/^/# rejected as expected: /'
 	else
-		echo "not ok $n - $desc (failed, but not with a parser error)"
+		echo "not ok $tap_n - $desc (failed, but not with a parser error)"
 		printf '%s\n' "$log" | sed 's/^/# /'
-		failed=1
+		tap_failed=1
 	fi
 }
 
@@ -201,9 +188,7 @@ make_tree "$broken/tree4" "$broken/extend" "$helper_profile"
 rejected "(README) local/usr.sbin.libvirtd cannot extend the qemu_bridge_helper child profile" \
 	parse "$debian_features" "$broken/tree4" "$broken/tree4/usr.sbin.libvirtd"
 
-echo "1..$n"
-if [ "$failed" -ne 0 ]; then
+echo "1..$tap_n"
+[ "$tap_failed" = 0 ] ||
 	echo "# check-apparmor: the AppArmor files do not compile (see the 'not ok' lines)" >&2
-	exit 1
-fi
-exit 0
+tap_end

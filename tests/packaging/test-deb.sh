@@ -38,28 +38,8 @@ qemu_pid=
 cleanup() { [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; true; }
 trap cleanup EXIT
 
-n=0 failed=0
-# check DESCRIPTION COMMAND...: one TAP line; the output is shown on failure.
-check() {
-	local desc=$1 log
-	shift
-	n=$((n + 1))
-	if log=$("$@" 2>&1); then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		printf '%s\n' "$log" | sed 's/^/# /'
-		failed=1
-	fi
-}
+. "$src/tests/common/tap.sh"
 mode_of() { stat -c '%A %U:%G' "$1"; }
-expect() {	# WANT COMMAND...: the command's output is exactly WANT
-	local want=$1 got
-	shift
-	got=$("$@" 2>&1) || true
-	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
-}
-
 # The tap the helper made for QEMU, as seen on br0 (empty when none).
 bridge_ports() { ip -o link show master br0 | awk -F': ' '{print $2}'; }
 
@@ -134,4 +114,4 @@ check "remove keeps the policy" sh -c "dpkg -r tapgate && test -f /etc/tapgate/t
 check "purge removes the policy and the hook links" sh -c \
 	"dpkg -P tapgate && ! test -e /etc/tapgate/tapgate.conf && ! test -L /etc/libvirt/hooks/qemu.d/tapgate"
 check "nothing of the package is left" expect "" sh -c "dpkg -l tapgate 2>/dev/null | grep '^[ir]' || true"
-exit $failed
+tap_end

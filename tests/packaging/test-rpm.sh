@@ -11,19 +11,7 @@ spec=$src/packaging/rpm/tapgate.spec
 macros=$src/tests/packaging/fedora.macros
 out=$build/packaging-rpm
 
-n=0 failed=0
-check() {
-	local desc=$1 log
-	shift
-	n=$((n + 1))
-	if log=$("$@" 2>&1); then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		printf '%s\n' "$log" | tail -30 | sed 's/^/# /'
-		failed=1
-	fi
-}
+. "$src/tests/common/tap.sh"
 has_line() {	# REGEX COMMAND...: some line of the command's output matches
 	local re=$1 got
 	shift
@@ -51,4 +39,4 @@ check "the unit, tmpfiles entry and completion are in Fedora's places" bash -c "
 	grep -qx /usr/share/bash-completion/completions/tapgate <<<\"\$f\""
 check "the four man pages are packaged" has_line 'man8/tapgate-hook.8' rpm -qpl "$rpmfile"
 check "the scriptlets parse" sh -c "rpm -qp --scripts '$rpmfile' | grep -q 'systemctl --no-reload preset tapgate-sync.service'"
-exit $failed
+tap_end
