@@ -45,7 +45,7 @@
 /* Set once syslog is open: from then on every failure is logged as well. */
 static const char *log_ctx;
 
-static void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
+static G_NORETURN void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	va_list ap;
@@ -209,14 +209,16 @@ static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget 
 		die("%s", err->message);
 }
 
-/* The bridge the tap goes on, made if the network's bridge is ours to make. */
-static void target_bridge(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
-			  LinkInfo *br)
+/* The bridge the tap goes on, made if the network's bridge is ours to make;
+ * TRUE if this call made it. */
+static gboolean target_bridge(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
+			      LinkInfo *br)
 {
 	g_autoptr(GError) err = NULL;
+	int r = network_bridge(sk, t, br, &err);
 
-	if (network_bridge(sk, t, br, &err) == 0)
-		return;
+	if (r >= 0)
+		return r == 1;
 	if (t->network)
 		die("network '%s': %s", qname, err->message);
 	die("%s", err->message);
@@ -255,12 +257,12 @@ static void target_vlan_filtering(struct nl_sock *sk, const PolicyTarget *t, Lin
 /* A network that spans hosts: its VXLAN port, made or checked. Returns the
  * MTU for the tap: what the tunnel leaves, and no more than the bridge's. */
 static uint32_t target_vxlan(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
-			     LinkInfo *br)
+			     LinkInfo *br, gboolean made_bridge)
 {
 	g_autoptr(GError) err = NULL;
 	VxlanState vs;
 
-	if (network_tunnel(sk, t, br, &vs, &err) < 0)
+	if (network_tunnel(sk, t, br, made_bridge, &vs, &err) < 0)
 		die("network '%s': %s", qname, err->message);
 	if (vs.created)
 		log_msg(LOG_NOTICE, "created %s (VNI %u, MTU %u over %s) in bridge %s", vs.name,
@@ -283,7 +285,7 @@ int main(int argc, char **argv)
 	const PolicyTarget *t;
 	LinkInfo br, tap;
 	char name[IFNAMSIZ];
-	gboolean vnet_on = FALSE, quota;
+	gboolean vnet_on = FALSE, quota, made_bridge;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	uint8_t mac[6];
@@ -341,11 +343,11 @@ int main(int argc, char **argv)
 		die("cannot keep CAP_NET_ADMIN: %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", g_strerror(-r));
 
-	target_bridge(sk, t, qbr, &br);
+	made_bridge = target_bridge(sk, t, qbr, &br);
 	target_vlan_filtering(sk, t, &br);
 	mtu = br.mtu;
 	if (t->vxlan.vni)
-		mtu = target_vxlan(sk, t, qbr, &br);
+		mtu = target_vxlan(sk, t, qbr, &br, made_bridge);
 	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
 	if (r < 0)
 		die("cannot create a tap device: %s", g_strerror(-r));

@@ -10,8 +10,9 @@
  * @s:		the text, e.g. "192.0.2.1" or "2001:db8::1"
  * @addr:	set on success
  *
- * Unspecified, multicast and broadcast addresses are refused: none of them
- * can be a VXLAN tunnel endpoint.
+ * Unspecified, multicast, broadcast, loopback, link-local and IPv4-mapped
+ * addresses are refused: none of them can be a VXLAN tunnel endpoint the
+ * kernel accepts or another host can reach.
  *
  * Return: 0 or -EINVAL
  */
@@ -22,13 +23,19 @@ int tg_addr_parse(const char *s, TgAddr *addr)
 	memset(addr, 0, sizeof(*addr));
 	if (inet_pton(AF_INET, s, addr->bytes) == 1) {
 		addr->family = AF_INET;
-		if (!memcmp(addr->bytes, zero, 4) || addr->bytes[0] >= 224)
+		if (!memcmp(addr->bytes, zero, 4) || addr->bytes[0] >= 224 ||
+		    addr->bytes[0] == 127 || (addr->bytes[0] == 169 && addr->bytes[1] == 254))
 			return -EINVAL;
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, addr->bytes) == 1) {
+		static const uint8_t loopback[16] = { [15] = 1 };
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
 		addr->family = AF_INET6;
-		if (!memcmp(addr->bytes, zero, 16) || addr->bytes[0] == 0xff)
+		if (!memcmp(addr->bytes, zero, 16) || addr->bytes[0] == 0xff ||
+		    !memcmp(addr->bytes, loopback, 16) || !memcmp(addr->bytes, mapped, 12) ||
+		    (addr->bytes[0] == 0xfe && (addr->bytes[1] & 0xc0) == 0x80))
 			return -EINVAL;
 		return 0;
 	}

@@ -40,6 +40,12 @@ static void parse_info_data(LinkInfo *info, struct nlattr *data)
 			info->vxlan_port = ntohs(nla_get_u16(vx[IFLA_VXLAN_PORT]));
 		if (vx[IFLA_VXLAN_LEARNING])
 			info->vxlan_learning = nla_get_u8(vx[IFLA_VXLAN_LEARNING]);
+		info->vxlan_other =
+			(vx[IFLA_VXLAN_GROUP] && nla_get_u32(vx[IFLA_VXLAN_GROUP])) ||
+			vx[IFLA_VXLAN_GROUP6] ||
+			(vx[IFLA_VXLAN_LINK] && nla_get_u32(vx[IFLA_VXLAN_LINK])) ||
+			(vx[IFLA_VXLAN_COLLECT_METADATA] &&
+			 nla_get_u8(vx[IFLA_VXLAN_COLLECT_METADATA]));
 		if (vx[IFLA_VXLAN_LOCAL])
 			tg_addr_from_raw(AF_INET, nla_data(vx[IFLA_VXLAN_LOCAL]),
 					 nla_len(vx[IFLA_VXLAN_LOCAL]), &info->vxlan_local);

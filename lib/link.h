@@ -29,6 +29,8 @@ typedef struct {
 	TgAddr vxlan_local;	/* kind "vxlan": its source address */
 	unsigned int vxlan_port;	/* kind "vxlan": UDP destination port */
 	gboolean vxlan_learning;	/* kind "vxlan": learns remote MACs from traffic */
+	gboolean vxlan_other;	/* kind "vxlan": a remote/group, a lower device or
+				 * "external": not a device tapgate makes */
 } LinkInfo;
 
 /* Bridge port flags to set; -1 leaves one as it is. */

@@ -39,25 +39,40 @@ void policy_network_target(const PolicyNetwork *net, PolicyTarget *t)
  * @br:		set to the bridge
  * @error:	set to a one-line message on failure
  *
- * Return: 0, -ENODEV if a bridge we may not make is missing, or -errno
+ * Return: 1 if this call made the bridge, 0 if it existed, -ENODEV if a
+ * bridge we may not make is missing, or -errno
  */
 int network_bridge(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, GError **error)
 {
+	gboolean made = FALSE;
 	int r;
 
 	if (t->uplink)
 		return subif_ensure(sk, t->uplink, t->uplink_vid, t->bridge, br, error);
 	r = link_get(sk, t->bridge, br);
 	if (r == -ENODEV && t->vxlan.vni && t->vlan.mode == PORT_PLAIN) {
+		VxlanState vs;
+
+		/* nothing made for a tunnel that cannot be */
+		r = vxlan_check_underlay(sk, &t->vxlan, 0, &vs, error);
+		if (r < 0)
+			return r;
 		/* == ip link add name BRIDGE type bridge; ip link set dev BRIDGE up */
 		r = link_create_bridge(sk, t->bridge);
+		made = r == 0;
 		if (r < 0 && r != -EEXIST) {
 			g_set_error(error, TG_ERROR, -r, "cannot create bridge '%s': %s", t->bridge,
 				    g_strerror(-r));
 			return r;
 		}
 		r = link_get(sk, t->bridge, br);
-		if (r == 0 && !(br->flags & IFF_UP) && (r = link_set_up(sk, br->ifindex)) == 0)
+		if (r == 0 && !(br->flags & IFF_UP) && (r = link_set_up(sk, br->ifindex)) < 0) {
+			g_set_error(error, TG_ERROR, -r, "cannot bring bridge '%s' up: %s", t->bridge,
+				    g_strerror(-r));
+			link_delete(sk, br->ifindex);
+			return r;
+		}
+		if (r == 0)
 			r = link_get(sk, t->bridge, br);
 	}
 	if (r == -ENODEV) {
@@ -73,7 +88,7 @@ int network_bridge(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, GErr
 		g_set_error(error, TG_ERROR, ENOTTY, "'%s' is not a bridge", t->bridge);
 		return -ENOTTY;
 	}
-	return 0;
+	return made;
 }
 
 /**
@@ -82,13 +97,14 @@ int network_bridge(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, GErr
  * @t:		the target, t->vxlan.vni != 0
  * @br:		its bridge (filtering VLANs already if the network has one);
  *		read again afterwards, as its MTU follows its ports
+ * @made_bridge: network_bridge() made @br just now: deleted if this fails
  * @vs:		set to what vxlan_ensure() found and did
  * @error:	set to a one-line message on failure
  *
  * Return: 0 or -errno
  */
-int network_tunnel(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, VxlanState *vs,
-		   GError **error)
+int network_tunnel(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br,
+		   gboolean made_bridge, VxlanState *vs, GError **error)
 {
 	unsigned int vid = t->vlan.mode == PORT_ACCESS ? t->vlan.vid : 0;
 	int r;
@@ -99,9 +115,18 @@ int network_tunnel(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, Vxla
 			    t->bridge);
 		return -EOPNOTSUPP;
 	}
+	/* The tunnel would join the default VLAN, often the host's own LAN. */
+	if (!vid && br->vlan_filtering && !t->uplink) {
+		g_set_error(error, TG_ERROR, EINVAL, "bridge '%s' filters VLANs: a VXLAN network "
+			    "without 'vlan =' needs a bridge of its own that does not", t->bridge);
+		return -EINVAL;
+	}
 	r = vxlan_ensure(sk, &t->vxlan, br, vid, vs, error);
-	if (r < 0)
+	if (r < 0) {
+		if (made_bridge)	/* leave nothing half-configured */
+			link_delete(sk, br->ifindex);
 		return r;
+	}
 	r = link_get(sk, t->bridge, br);
 	if (r < 0)
 		g_set_error(error, TG_ERROR, -r, "cannot look up bridge '%s': %s", t->bridge,

@@ -9,8 +9,8 @@
 #include "vxlan.h"
 
 int network_bridge(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, GError **error);
-int network_tunnel(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br, VxlanState *vs,
-		   GError **error);
+int network_tunnel(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br,
+		   gboolean made_bridge, VxlanState *vs, GError **error);
 void policy_network_target(const PolicyNetwork *net, PolicyTarget *t);
 int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge,
 			 PortConfig *cfg, const PolicyNetwork **net, GError **error);

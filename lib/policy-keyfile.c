@@ -311,8 +311,8 @@ static int key_addr(const Section *sec, const char *key, TgAddr *out, GError **e
 	if (key_string(sec, key, &v, error) < 0)
 		return -EINVAL;
 	if (tg_addr_parse(g_strstrip(v), out) < 0)
-		return key_error(sec, key, error, "%s: '%s' is not a unicast IPv4 or IPv6 address",
-				 key, v);
+		return key_error(sec, key, error, "%s: '%s' is not a unicast IPv4 or IPv6 address "
+				 "another host can reach", key, v);
 	return 0;
 }
 
@@ -331,8 +331,8 @@ static int key_peers(const Section *sec, const char *key, VxlanConfig *vx, GErro
 		if (!**i)
 			continue;
 		if (tg_addr_parse(*i, &a) < 0)
-			return key_error(sec, key, error,
-					 "%s: '%s' is not a unicast IPv4 or IPv6 address", key, *i);
+			return key_error(sec, key, error, "%s: '%s' is not a unicast IPv4 or IPv6 "
+					 "address another host can reach", key, *i);
 		for (unsigned int j = 0; j < vx->n_peers; j++)
 			if (tg_addr_equal(&vx->peers[j], &a))
 				return key_error(sec, key, error, "%s: '%s' is listed twice", key, *i);
@@ -716,6 +716,19 @@ static int section_arg(const Section *sec, const char *prefix, gboolean wildcard
 	return 0;
 }
 
+/* Whether two networks, one of them over VXLAN, would be one segment. */
+static gboolean vxlan_shares_segment(const PolicyNetwork *n, const PolicyNetwork *m)
+{
+	if ((!n->vxlan.vni && !m->vxlan.vni) || strcmp(n->bridge, m->bridge))
+		return FALSE;
+	/* a VXLAN network without VLAN has the bridge to itself */
+	if ((n->vxlan.vni && n->vlan.mode == PORT_PLAIN && !n->uplink) ||
+	    (m->vxlan.vni && m->vlan.mode == PORT_PLAIN && !m->uplink))
+		return TRUE;
+	return n->vlan.mode == PORT_ACCESS && m->vlan.mode == PORT_ACCESS &&
+	       n->vlan.vid == m->vlan.vid;
+}
+
 /* Names are unique across [bridge] and [network]: one name, one meaning. */
 static int check_names(Policy *policy, const char *path, GError **error)
 {
@@ -729,6 +742,15 @@ static int check_names(Policy *policy, const char *path, GError **error)
 				    n->origin, n->name, n->name, b->origin);
 			return -EINVAL;
 		}
+		b = n->vxlan.vni && n->vlan.mode == PORT_PLAIN && !n->uplink ?
+		    policy_find_bridge(policy, n->bridge) : NULL;
+		if (b) {
+			g_set_error(error, TG_ERROR, EINVAL,
+				    "%s: network '%s' needs bridge '%s' to itself (a VXLAN network "
+				    "without a VLAN), but [bridge %s] at %s lets others use it",
+				    n->origin, n->name, n->bridge, n->bridge, b->origin);
+			return -EINVAL;
+		}
 		for (guint j = 0; j < i; j++) {
 			const PolicyNetwork *m = g_ptr_array_index(policy->networks, j);
 
@@ -737,6 +759,17 @@ static int check_names(Policy *policy, const char *path, GError **error)
 					    "%s: network '%s' uses bridge '%s', which network "
 					    "'%s' already makes", n->origin, n->name, n->bridge,
 					    m->name);
+				return -EINVAL;
+			}
+			/* A VXLAN network without a VLAN is its bridge's whole segment;
+			 * two with one VLAN on one bridge would merge. */
+			if (vxlan_shares_segment(n, m)) {
+				g_set_error(error, TG_ERROR, EINVAL,
+					    "%s: network '%s' would share its segment with network "
+					    "'%s' (bridge '%s'%s): a VXLAN network needs a bridge, "
+					    "or a VLAN of one, to itself", n->origin, n->name,
+					    m->name, n->bridge, n->vlan.mode == PORT_PLAIN ? "" :
+					    ", the same VLAN");
 				return -EINVAL;
 			}
 			/* One VXLAN device per VNI, in one place. */

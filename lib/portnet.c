@@ -16,8 +16,8 @@
  * and tunnel made or checked
  * @sk:		rtnetlink socket with CAP_NET_ADMIN, or NULL to change nothing
  * @policy:	the policy; loaded from TG_POLICY_PATH on first use if NULL
- * @bridge:	the interface's <source bridge>, or NULL if libvirt's network
- *		chooses it
+ * @bridge:	the interface's <source bridge> (NULL: refused), or the
+ *		network's own bridge for a NIC about to be attached
  * @cfg:	cfg->network names the network; cfg->vlan set from it
  * @net:	if not NULL, set to the network
  * @error:	set to a one-line message on failure
@@ -44,7 +44,14 @@ int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge
 			    (char *)g_ptr_array_index((*policy)->sources, 0) : TG_POLICY_PATH);
 		return -ENOENT;
 	}
-	if (bridge && strcmp(bridge, n->bridge)) {
+	/* Only for an interface already on the network's bridge: a domain's
+	 * metadata cannot make tapgate build a network for nothing. */
+	if (!bridge) {
+		g_set_error(error, TG_ERROR, EINVAL, "network '%s' needs an interface of type "
+			    "'bridge' on bridge '%s'", n->name, n->bridge);
+		return -EINVAL;
+	}
+	if (strcmp(bridge, n->bridge)) {
 		g_set_error(error, TG_ERROR, EINVAL, "its bridge is '%s', but network '%s' is on "
 			    "bridge '%s'", bridge, n->name, n->bridge);
 		return -EINVAL;
@@ -56,8 +63,8 @@ int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge
 		return 0;
 	policy_network_target(n, &t);
 	r = network_bridge(sk, &t, &br, &err);
-	if (r == 0 && n->vxlan.vni)
-		r = network_tunnel(sk, &t, &br, &vs, &err);
+	if (r >= 0 && n->vxlan.vni)
+		r = network_tunnel(sk, &t, &br, r == 1, &vs, &err);
 	if (r < 0)
 		g_set_error(error, TG_ERROR, -r, "network '%s': %s", n->name, err->message);
 	return r;

@@ -229,6 +229,12 @@ static int device_get(struct nl_sock *sk, const VxlanConfig *cfg, VxlanState *st
 		/* another helper may have made it just now */
 		if (r == 0 || r == -EEXIST)
 			r = link_get(sk, st->name, vx);
+		if (r == -ENODEV) {	/* EEXIST was about the VNI, not the name */
+			g_set_error(error, TG_ERROR, EEXIST, "cannot create '%s': VNI %u on UDP port "
+				    "%u belongs to another VXLAN device", st->name, cfg->vni,
+				    cfg->port);
+			return -EEXIST;
+		}
 	}
 	if (r == -EOPNOTSUPP) {
 		g_set_error(error, TG_ERROR, -r, "cannot create '%s': this kernel has no VXLAN "
@@ -239,7 +245,7 @@ static int device_get(struct nl_sock *sk, const VxlanConfig *cfg, VxlanState *st
 		g_set_error(error, TG_ERROR, -r, "cannot create '%s': %s", st->name, g_strerror(-r));
 		return r;
 	}
-	if (strcmp(vx->kind, "vxlan") || vx->vxlan_id != cfg->vni ||
+	if (strcmp(vx->kind, "vxlan") || vx->vxlan_id != cfg->vni || vx->vxlan_other ||
 	    !tg_addr_equal(&vx->vxlan_local, &cfg->local) || vx->vxlan_port != cfg->port) {
 		g_set_error(error, TG_ERROR, EEXIST, "'%s' exists but is not VNI %u from %s, UDP "
 			    "port %u", st->name, cfg->vni, tg_addr_format(&cfg->local, a), cfg->port);
@@ -256,48 +262,65 @@ static int device_get(struct nl_sock *sk, const VxlanConfig *cfg, VxlanState *st
 }
 
 /**
- * vxlan_ensure() - make sure the network's VXLAN port is in place
- * @sk:		rtnetlink socket, with CAP_NET_ADMIN
- * @cfg:	the network's VXLAN configuration (vni != 0)
- * @br:		the network's bridge
- * @vid:	the network's VLAN on a vlan-filtering bridge, or 0
- * @state:	filled in: names, MTUs, what changed
+ * vxlan_check_underlay() - the device of vxlan-local, and what the tunnel leaves
+ * @sk:		rtnetlink socket
+ * @cfg:	the network's VXLAN configuration
+ * @bridge:	ifindex of the network's bridge, or 0 if it does not exist yet
+ * @state:	its underlay, underlay_mtu and mtu set
  * @error:	set to a one-line message on failure
  *
- * Creates vx<VNI> if missing (MTU: the underlay's minus VXLAN's overhead),
- * attaches it to @br, on a vlan-filtering bridge makes it an access port
- * of @vid (VLAN-to-VNI mapping; the default VLAN removed), sets it up for
- * the control mode, and in static mode reconciles the flood entries with
- * the policy's peers. Doing it twice changes nothing.
+ * The underlay must not be the network's bridge, a port of it or a VLAN of
+ * it: the bridge's MTU follows its smallest port, so the tunnel would shrink
+ * its own underlay. A loopback or dummy device (an EVPN VTEP address) says
+ * nothing about the path; Ethernet's 1500 is assumed there.
  *
- * Return: 0 or -errno
+ * Return: 0, -EADDRNOTAVAIL, -ELOOP, or -errno
  */
-int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
-		 unsigned int vid, VxlanState *state, GError **error)
+int vxlan_check_underlay(struct nl_sock *sk, const VxlanConfig *cfg, int bridge,
+			 VxlanState *state, GError **error)
+{
+	char a[TG_ADDR_STRLEN];
+	LinkInfo under;
+	int r = vxlan_underlay(sk, &cfg->local, &under);
+
+	tg_addr_format(&cfg->local, a);
+	if (r == -EADDRNOTAVAIL) {
+		g_set_error(error, TG_ERROR, -r, "vxlan-local %s is not an address of this host", a);
+		return r;
+	}
+	if (r < 0) {
+		g_set_error(error, TG_ERROR, -r, "cannot find the device of %s: %s", a,
+			    g_strerror(-r));
+		return r;
+	}
+	if (bridge && (under.ifindex == bridge || under.master == bridge ||
+		       (!strcmp(under.kind, "vlan") && under.link == bridge))) {
+		g_set_error(error, TG_ERROR, ELOOP, "vxlan-local %s is on '%s', which is or "
+			    "belongs to the network's own bridge: the tunnel would carry itself; "
+			    "put the address on the uplink", a, under.name);
+		return -ELOOP;
+	}
+	g_strlcpy(state->underlay, under.name, sizeof(state->underlay));
+	state->underlay_mtu = under.mtu;
+	if ((under.flags & IFF_LOOPBACK) || !strcmp(under.kind, "dummy"))
+		state->underlay_mtu = MIN(under.mtu, 1500);
+	state->mtu = state->underlay_mtu - vxlan_overhead(&cfg->local);
+	return 0;
+}
+
+static int ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
+		  unsigned int vid, VxlanState *state, GError **error)
 {
 	BridgePortFlags flags = { .learning = -1, .locked = -1, .isolated = -1,
 				  .neigh_suppress = -1 };
-	char a[TG_ADDR_STRLEN];
-	LinkInfo under, vx;
+	LinkInfo vx;
 	int r;
 
 	memset(state, 0, sizeof(*state));
 	vxlan_device_name(cfg->vni, state->name);
-	r = vxlan_underlay(sk, &cfg->local, &under);
-	if (r == -EADDRNOTAVAIL) {
-		g_set_error(error, TG_ERROR, -r, "vxlan-local %s is not an address of this host",
-			    tg_addr_format(&cfg->local, a));
+	r = vxlan_check_underlay(sk, cfg, br->ifindex, state, error);
+	if (r < 0)
 		return r;
-	}
-	if (r < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot find the device of %s: %s",
-			    tg_addr_format(&cfg->local, a), g_strerror(-r));
-		return r;
-	}
-	g_strlcpy(state->underlay, under.name, sizeof(state->underlay));
-	state->underlay_mtu = under.mtu;
-	state->mtu = under.mtu - vxlan_overhead(&cfg->local);
-
 	r = device_get(sk, cfg, state, &vx, error);
 	if (r < 0)
 		return r;
@@ -307,12 +330,11 @@ int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
 			    state->name);
 		return -EBUSY;
 	}
-	/* == ip link set dev VXLAN mtu MTU; ip link set dev VXLAN master BRIDGE */
-	if (vx.mtu != state->mtu && (r = link_set_mtu(sk, vx.ifindex, state->mtu)) < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot set the MTU of '%s' to %u: %s",
-			    state->name, state->mtu, g_strerror(-r));
-		return r;
-	}
+	/* The MTU is set once, when the device is made: the guests' taps get
+	 * what it has, and 'tapgate check' says when it is not what the
+	 * underlay leaves. */
+	state->mtu = vx.mtu;
+	/* == ip link set dev VXLAN master BRIDGE */
 	if (!vx.master && (r = link_set_master(sk, vx.ifindex, br->ifindex)) < 0) {
 		g_set_error(error, TG_ERROR, -r, "cannot put '%s' in bridge '%s': %s", state->name,
 			    br->name, g_strerror(-r));
@@ -356,4 +378,32 @@ int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
 		return r;
 	}
 	return 0;
+}
+
+/**
+ * vxlan_ensure() - make sure the network's VXLAN port is in place
+ * @sk:		rtnetlink socket, with CAP_NET_ADMIN
+ * @cfg:	the network's VXLAN configuration (vni != 0)
+ * @br:		the network's bridge
+ * @vid:	the network's VLAN on a vlan-filtering bridge, or 0
+ * @state:	filled in: names, MTUs, what changed
+ * @error:	set to a one-line message on failure
+ *
+ * Creates vx<VNI> if missing (MTU: the underlay's minus VXLAN's overhead),
+ * attaches it to @br, on a vlan-filtering bridge makes it an access port
+ * of @vid (VLAN-to-VNI mapping; the default VLAN removed), sets it up for
+ * the control mode, and in static mode reconciles the flood entries with
+ * the policy's peers. Doing it twice changes nothing; a device made by a
+ * call that then fails is deleted again.
+ *
+ * Return: 0 or -errno
+ */
+int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
+		 unsigned int vid, VxlanState *state, GError **error)
+{
+	int r = ensure(sk, cfg, br, vid, state, error);
+
+	if (r < 0 && state->created && state->ifindex)
+		link_delete(sk, state->ifindex);
+	return r;
 }

@@ -31,5 +31,7 @@ void vxlan_device_name(unsigned int vni, char name[16]);
 unsigned int vxlan_overhead(const TgAddr *local);
 int vxlan_underlay(struct nl_sock *sk, const TgAddr *local, LinkInfo *dev);
 int vxlan_fdb_dump(struct nl_sock *sk, int ifindex, GArray **entries);
+int vxlan_check_underlay(struct nl_sock *sk, const VxlanConfig *cfg, int bridge,
+			 VxlanState *state, GError **error);
 int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
 		 unsigned int vid, VxlanState *state, GError **error);

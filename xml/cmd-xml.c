@@ -12,6 +12,7 @@
 
 #include "gen.h"
 #include "guestmac.h"
+#include "config.h"
 #include "ifname.h"
 #include "netlink.h"
 #include "netprep.h"
@@ -159,8 +160,11 @@ static int tapgate_network(IfaceSpec *spec)
 	if (ifname_validate(o_tgnet, "network name", &err) < 0)
 		return usage_error(err->message, "xml");
 	g_strlcpy(spec->cfg.network, o_tgnet, sizeof(spec->cfg.network));
-	if (port_network_resolve(NULL, &policy, NULL, &spec->cfg, &n, &err) < 0)
+	if (policy_load(&policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH, &err) < 0)
 		return fail("%s", err->message);
+	n = policy_find_network(policy, o_tgnet);
+	if (!n)
+		return fail("network '%s' is not in the policy (%s)", o_tgnet, TG_POLICY_PATH);
 	g_strlcpy(bridge, n->bridge, sizeof(bridge));
 	spec->bridge = bridge;
 	memset(&spec->cfg.vlan, 0, sizeof(spec->cfg.vlan));
@@ -397,7 +401,7 @@ static int reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
 	return fail("%s is attached but libvirt shows no tap for it yet: run 'tapgate sync'", mac);
 }
 
-static int prepare_network(const PortConfig *cfg)
+static int prepare_network(const PortConfig *cfg, const char *bridge)
 {
 	g_autoptr(NlSock) sk = NULL;
 	g_autoptr(Policy) policy = NULL;
@@ -407,7 +411,7 @@ static int prepare_network(const PortConfig *cfg)
 
 	if (r < 0)
 		return fail("cannot open a netlink socket: %s", g_strerror(-r));
-	if (port_network_resolve(sk, &policy, NULL, &c, NULL, &err) < 0)
+	if (port_network_resolve(sk, &policy, bridge, &c, NULL, &err) < 0)
 		return fail("%s", err->message);
 	return 0;
 }
@@ -511,7 +515,7 @@ static int xml_attach(int argc, char **argv)
 	}
 	/* The network's bridge and tunnel first: libvirt needs the bridge. */
 	if (!r && live && *spec.cfg.network && geteuid() == 0)
-		r = prepare_network(&spec.cfg);
+		r = prepare_network(&spec.cfg, spec.bridge);
 	if (!r && virDomainAttachDeviceFlags(dom, iface, where) < 0) {
 		g_autofree char *why = lverr();
 

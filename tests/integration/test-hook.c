@@ -51,6 +51,26 @@ static void setup_world(void)
 	sandbox_write("/etc/tapgate/tapgate.conf", policy, 0644, 0);
 }
 
+/* The tunnel's address on the network's own bridge: refused (the bridge's
+ * MTU would follow the tunnel's and shrink its own underlay), nothing made. */
+static void test_network_underlay_on_bridge(void)
+{
+	g_autofree char *xml = sandbox_domain_xml(META("network=\"lan\""));
+	g_autofree char *err = NULL;
+	g_autoptr(NlSock) sk = NULL;
+	LinkInfo vx;
+
+	setup_world();
+	sandbox_sh("ip addr add 192.0.2.1/24 dev br0");
+	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 prepare begin -", xml, &err), ==, 1);
+	g_assert_cmpstr(err, ==, "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01: network "
+				 "'lan': vxlan-local 192.0.2.1 is on 'br0', which is or belongs to the "
+				 "network's own bridge: the tunnel would carry itself; put the address "
+				 "on the uplink");
+	g_assert_cmpint(tg_nl_open(&sk), ==, 0);
+	g_assert_cmpint(link_get(sk, "vx10100", &vx), ==, -ENODEV);
+}
+
 /* network="lan": at prepare (no tap yet) the hook makes the network's
  * bridge and VXLAN port, so libvirt's tap gets the tunnel's MTU; at start
  * it wires the port; reconnect finds nothing to do. */
@@ -245,6 +265,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hook/pin-mac", test_pin_mac);
 	g_test_add_func("/hook/isolated", test_isolated);
 	g_test_add_func("/hook/network-vxlan", test_network_vxlan);
+	g_test_add_func("/hook/network-underlay-on-bridge", test_network_underlay_on_bridge);
 	g_test_add_func("/hook/not-root", test_not_root);
 	g_test_add_func("/hook/installed-name-like-option", test_installed_name_like_option);
 	TABLETEST_ADD("/hook/error", err_cases, test_err);

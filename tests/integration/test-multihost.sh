@@ -103,7 +103,7 @@ foreign_local_refused() {
 	sandbox_policy /etc/netns/hC/tapgate/tapgate.conf "$(policy_of 2)"
 	echo "$err"
 	grep -q "^tapgate-helper: network 'lan': vxlan-local 192.0.2.9 is not an address of this host$" <<<"$err" &&
-		! on hC ip link show vx10300 2>/dev/null &&
+		! on hC ip link show vx10300 2>/dev/null && ! on hC ip link show brnew 2>/dev/null &&
 		[ -z "$(on hC ip -o link show type tun | grep -v 'master brl')" ]
 }
 qemu_pings_across() {	# a real guest on hA pings tg-guest C9 on hC

@@ -42,7 +42,7 @@ static const char policy[] =
 	"[network clash]\nuplink = u0\nvlan = 300\nallow-users = *\n"
 	"[network lost]\nuplink = nope0\nvlan = 100\nallow-users = *\n"
 	"[network lanq]\nbridge = br0\nvlan = 300\nallow-users = *\nmax-ports-per-user = 20\n"
-	"[network vx100]\nbridge = br0\nvlan = 100\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
+	"[network vx150]\nbridge = br0\nvlan = 150\nvxlan-vni = 10150\nvxlan-local = 192.0.2.1\n"
 	"vxlan-peers = 192.0.2.2\nallow-users = *\n";
 
 static const guint8 mac_a[6] = { 0x52, 0x54, 0x00, 0, 0, 0xa };
@@ -309,9 +309,9 @@ static void vxlan_send(int fd, const guint8 dst_mac[6], unsigned int vni, const 
 	g_assert_cmpint(send(fd, f, total, 0), ==, (gssize)total);
 }
 
-/* A network that spans hosts, on a vlan-filtering bridge: vx10100 is an
- * access port of VLAN 100 (VLAN-to-VNI mapping), the guest's untagged VLAN
- * 100 frames leave u0 as VNI 10100, and VNI 10100 comes back to VLAN 100
+/* A network that spans hosts, on a vlan-filtering bridge: vx10150 is an
+ * access port of VLAN 150 (VLAN-to-VNI mapping), the guest's untagged VLAN
+ * 150 frames leave u0 as VNI 10150, and VNI 10150 comes back to VLAN 150
  * only. */
 static void test_vxlan_vlan_to_vni(void)
 {
@@ -326,15 +326,15 @@ static void test_vxlan_vlan_to_vni(void)
 	sandbox_sh("ip addr add 192.0.2.1/24 dev u0 && "
 		   "ip neigh add 192.0.2.2 lladdr 52:54:00:00:00:0f dev u0 nud permanent");
 	far = packet_socket("u1");
-	port("vx100", NULL, &a);
+	port("vx150", NULL, &a);
 	port("lan200", NULL, &c);
 	get_link("br0", &br);
-	get_link("vx10100", &vx);
+	get_link("vx10150", &vx);
 	get_link("u0", &u0);
 	get_link(a.tapname, &tap);
 	g_assert_true(br.vlan_filtering);
 	g_assert_cmpstr(vx.kind, ==, "vxlan");
-	g_assert_cmpuint(vx.vxlan_id, ==, 10100);
+	g_assert_cmpuint(vx.vxlan_id, ==, 10150);
 	g_assert_cmpint(vx.master, ==, br.ifindex);
 	g_assert_true(vx.flags & IFF_UP);
 	g_assert_cmpuint(vx.mtu, ==, 1450);
@@ -343,22 +343,22 @@ static void test_vxlan_vlan_to_vni(void)
 	g_assert_cmpint(bridge_vlan_get(sk, vx.ifindex, &st), ==, 0);
 	vids = vlan_set_format(&st.vids);
 	untagged = vlan_set_format(&st.untagged);
-	g_assert_cmpstr(vids, ==, "100");	/* the default VLAN is off the tunnel */
-	g_assert_cmpstr(untagged, ==, "100");
-	g_assert_cmpuint(st.pvid, ==, 100);
+	g_assert_cmpstr(vids, ==, "150");	/* the default VLAN is off the tunnel */
+	g_assert_cmpstr(untagged, ==, "150");
+	g_assert_cmpuint(st.pvid, ==, 150);
 
-	frame_send(a.tapfd, FALSE, mac_a, 0, "vlan 100 to vni 10100");
-	g_assert_true(vxlan_wait(far, 10100, "vlan 100 to vni 10100", 3000));
+	frame_send(a.tapfd, FALSE, mac_a, 0, "vlan 150 to vni 10150");
+	g_assert_true(vxlan_wait(far, 10150, "vlan 150 to vni 10150", 3000));
 	frame_send(c.tapfd, FALSE, mac_a, 0, "vlan 200 stays here");
-	g_assert_false(vxlan_wait(far, 10100, "vlan 200 stays here", 500));
+	g_assert_false(vxlan_wait(far, 10150, "vlan 200 stays here", 500));
 
-	vxlan_send(far, u0.mac, 10100, "vni 10100 to vlan 100");
-	g_assert_true(frame_wait(a.tapfd, "vni 10100 to vlan 100", 3000, NULL));
-	g_assert_false(frame_wait(c.tapfd, "vni 10100 to vlan 100", 500, NULL));
+	vxlan_send(far, u0.mac, 10150, "vni 10150 to vlan 150");
+	g_assert_true(frame_wait(a.tapfd, "vni 10150 to vlan 150", 3000, NULL));
+	g_assert_false(frame_wait(c.tapfd, "vni 10150 to vlan 150", 500, NULL));
 
 	/* A second guest reuses the device. */
-	port("vx100", NULL, &a2);
-	get_link("vx10100", &vx_again);
+	port("vx150", NULL, &a2);
+	get_link("vx10150", &vx_again);
 	g_assert_cmpint(vx_again.ifindex, ==, vx.ifindex);
 }
 

@@ -84,7 +84,7 @@ make_upgrade() {
 	dpkg-deb -b "$tmp/pkg" "$tmp/upgrade.deb" >/dev/null
 }
 
-echo "1..14"
+echo "1..15"
 check "dpkg installs the package" dpkg -i "$deb"
 check "the helper is setuid root" expect "-rwsr-xr-x root:root" mode_of "$helper"
 check "the hooks are linked into libvirt's qemu.d and network.d" expect \
@@ -93,6 +93,8 @@ check "the hooks are linked into libvirt's qemu.d and network.d" expect \
 check "the installed hook runs" hook_runs
 check "tapgate check accepts the shipped policy" tapgate check
 check "the state directory was made by tmpfiles.d" expect "drwxr-xr-x root:root" mode_of /run/tapgate
+check "tapgate-sync.service is installed but not enabled" sh -c \
+	"test -f /lib/systemd/system/tapgate-sync.service && ! deb-systemd-helper is-enabled tapgate-sync.service"
 check "the man pages render without warnings" man_renders
 
 ip link set lo up

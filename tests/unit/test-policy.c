@@ -281,11 +281,14 @@ static const ErrorCase error_cases[] = {
 	{ "vxlan/vni-too-big", "[network v]\nbridge = br0\nvxlan-vni = 16777216\n", NULL, NULL,
 	  NULL, CONF ":3: vxlan-vni must be a number from 1 to 16777215" },
 	{ "vxlan/bad-local", VX_BASE "vxlan-local = 192.0.2.300\n", NULL, NULL, NULL,
-	  CONF ":4: vxlan-local: '192.0.2.300' is not a unicast IPv4 or IPv6 address" },
+	  CONF ":4: vxlan-local: '192.0.2.300' is not a unicast IPv4 or IPv6 address "
+	  "another host can reach" },
 	{ "vxlan/multicast-local", VX_BASE "vxlan-local = 239.1.1.1\n", NULL, NULL, NULL,
-	  CONF ":4: vxlan-local: '239.1.1.1' is not a unicast IPv4 or IPv6 address" },
+	  CONF ":4: vxlan-local: '239.1.1.1' is not a unicast IPv4 or IPv6 address "
+	  "another host can reach" },
 	{ "vxlan/bad-peer", VX_LOCAL "vxlan-peers = 192.0.2.2;example.org\n", NULL, NULL, NULL,
-	  CONF ":5: vxlan-peers: 'example.org' is not a unicast IPv4 or IPv6 address" },
+	  CONF ":5: vxlan-peers: 'example.org' is not a unicast IPv4 or IPv6 address "
+	  "another host can reach" },
 	{ "vxlan/peer-twice", VX_LOCAL "vxlan-peers = 192.0.2.2,192.0.2.2\n", NULL, NULL, NULL,
 	  CONF ":5: vxlan-peers: '192.0.2.2' is listed twice" },
 	{ "vxlan/peer-is-local", VX_LOCAL "vxlan-peers = 192.0.2.1\n", NULL, NULL, NULL,
@@ -299,6 +302,26 @@ static const ErrorCase error_cases[] = {
 	  CONF ":5: vxlan-control must be static or evpn" },
 	{ "vxlan/bad-port", VX_LOCAL "vxlan-port = 0\n", NULL, NULL, NULL,
 	  CONF ":5: vxlan-port must be a number from 1 to 65535" },
+	{ "vxlan/link-local", VX_BASE "vxlan-local = fe80::1\n", NULL, NULL, NULL,
+	  CONF ":4: vxlan-local: 'fe80::1' is not a unicast IPv4 or IPv6 address another host "
+	  "can reach" },
+	{ "vxlan/loopback", VX_BASE "vxlan-local = 127.0.0.1\n", NULL, NULL, NULL,
+	  CONF ":4: vxlan-local: '127.0.0.1' is not a unicast IPv4 or IPv6 address another host "
+	  "can reach" },
+	{ "vxlan/mapped", VX_LOCAL "vxlan-peers = ::ffff:192.0.2.2\n", NULL, NULL, NULL,
+	  CONF ":5: vxlan-peers: '::ffff:192.0.2.2' is not a unicast IPv4 or IPv6 address "
+	  "another host can reach" },
+	{ "vxlan/two-on-one-bridge", VX_LOCAL "[network w]\nbridge = br0\nvxlan-vni = 6\n"
+	  "vxlan-local = 192.0.2.1\n", NULL, NULL, NULL,
+	  CONF ":5: network 'w' would share its segment with network 'v' (bridge 'br0'): a VXLAN "
+	  "network needs a bridge, or a VLAN of one, to itself" },
+	{ "vxlan/same-vlan-same-bridge", "[network a]\nbridge = br0\nvlan = 7\n"
+	  "[network v]\nbridge = br0\nvlan = 7\nvxlan-vni = 5\nvxlan-local = 192.0.2.1\n", NULL,
+	  NULL, NULL, CONF ":4: network 'v' would share its segment with network 'a' (bridge "
+	  "'br0', the same VLAN): a VXLAN network needs a bridge, or a VLAN of one, to itself" },
+	{ "vxlan/bridge-section", "[bridge br0]\nallow-users = *\n" VX_LOCAL, NULL, NULL, NULL,
+	  CONF ":3: network 'v' needs bridge 'br0' to itself (a VXLAN network without a VLAN), "
+	  "but [bridge br0] at " CONF ":1 lets others use it" },
 	{ "vxlan/trunk", "[network v]\nbridge = br0\ntrunk = 1-3\nvxlan-vni = 5\n"
 	  "vxlan-local = 192.0.2.1\n", NULL, NULL, NULL, CONF ":1: network 'v': a VXLAN network "
 	  "carries one VLAN: use 'vlan =', not 'trunk ='" },
