@@ -4,6 +4,10 @@
 # and prints "ok N - DESCRIPTION", or "not ok" and the output as comments;
 # with TG_VERBOSE=1 the output of passing checks too. End with 'tap_end'.
 
+# Checks pipe into 'grep -q', which exits at the first match: with pipefail
+# the writer's SIGPIPE would turn a match into a failure.
+set +o pipefail
+
 tap_n=0 tap_failed=0
 tap_log=$(mktemp /tmp/tap-log.XXXXXX)
 
@@ -27,6 +31,15 @@ expect() {
 	shift
 	got=$("$@" 2>&1) || true
 	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
+}
+
+# matches TEXT REGEX...: every REGEX matches some line of TEXT (grep -E)
+matches() {
+	local text=$1 re
+	shift
+	for re in "$@"; do
+		grep -qE -- "$re" <<<"$text" || { echo "no line matches '$re'"; return 1; }
+	done
 }
 
 # The exit status of the test: 1 if any check failed.

@@ -102,10 +102,9 @@ status_says_evpn() {
 	local out
 	out=$(on hB "$TAPGATE_CLI" status --network lan)
 	echo "$out"
-	grep -q "VXLAN VNI 10100 from 192.0.2.2, EVPN$" <<<"$out" &&
-		grep -q "remote VTEPs (2): 192.0.2.1, 192.0.2.3" <<<"$out" &&
-		grep -q "    $A1 at 192.0.2.1 (EVPN)" <<<"$out" &&
-		grep -q "    $C1 at 192.0.2.3 (EVPN)" <<<"$out"
+	matches "$out" "VXLAN VNI 10100 from 192\.0\.2\.2, EVPN$" \
+		"remote VTEPs \(2\): 192\.0\.2\.1, 192\.0\.2\.3" \
+		"^    $A1 at 192\.0\.2\.1 \(EVPN\)" "^    $C1 at 192\.0\.2\.3 \(EVPN\)"
 }
 networks_apart() {	# lab's MACs only in lab's device, and frames stay apart
 	fdb_lacks hC vx10100 $B2 && fdb_lacks hB vx10100 $C2 || return 1

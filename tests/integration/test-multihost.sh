@@ -72,11 +72,11 @@ status_shows_remote() {
 	local out
 	out=$(on hB "$TAPGATE_CLI" status --network lan)
 	echo "$out"
-	grep -q "^network lan: bridge brlan, VXLAN VNI 10100 from 192.0.2.2 to 192.0.2.1, 192.0.2.3$" <<<"$out" &&
-		grep -q "device vx10100 up, MTU 1450, over ul0 (MTU 1500)" <<<"$out" &&
-		grep -q "local ports (1): tg0-" <<<"$out" &&
-		grep -q "remote VTEPs (2): 192.0.2.1, 192.0.2.3" <<<"$out" &&
-		grep -q "    $A1 at 192.0.2.1 (learned from traffic)" <<<"$out"
+	matches "$out" \
+		"^network lan: bridge brlan, VXLAN VNI 10100 from 192\.0\.2\.2 to 192\.0\.2\.1, 192\.0\.2\.3$" \
+		"device vx10100 up, MTU 1450, over ul0 \(MTU 1500\)" "local ports \(1\): tg0-" \
+		"remote VTEPs \(2\): 192\.0\.2\.1, 192\.0\.2\.3" \
+		"^    $A1 at 192\.0\.2\.1 \(learned from traffic\)"
 }
 second_port_changes_nothing() {
 	local before after
