@@ -331,24 +331,6 @@ int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx)
 }
 
 /**
- * link_set_mtu() - set a link's MTU
- * @sk:		rtnetlink socket
- * @ifindex:	the link
- * @mtu:	the new MTU
- *
- * Return: 0 or -errno
- */
-int link_set_mtu(struct nl_sock *sk, int ifindex, uint32_t mtu)
-{
-	/* == ip link set dev X mtu MTU */
-	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
-
-	if (!msg || nla_put_u32(msg, IFLA_MTU, mtu) < 0)
-		return -ENOMEM;
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
  * link_delete() - delete a link
  * @sk:		rtnetlink socket
  * @ifindex:	the link

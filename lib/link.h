@@ -61,7 +61,6 @@ int link_set_master(struct nl_sock *sk, int ifindex, int master);
 int link_create_bridge(struct nl_sock *sk, const char *name);
 int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid);
 int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx);
-int link_set_mtu(struct nl_sock *sk, int ifindex, uint32_t mtu);
 int link_delete(struct nl_sock *sk, int ifindex);
 int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on);
 int link_disable_ipv6(const char *name);
