@@ -57,7 +57,7 @@ vm_start() {
 	# VM_NETNS: boot it in that namespace (a "host" of a multi-host test);
 	# VM_BRIDGE: what -netdev asks for (a bridge or a tapgate network).
 	${VM_NETNS:+ip netns exec "$VM_NETNS"} env \
-		TG_VM_JOB=$VM_JOB TG_VM_RUN_AS=$run_as TG_VM_JOB_OWNER=${run_as:+$SANDBOX_UID} \
+		"TG_VM_JOB=$VM_JOB" "TG_VM_RUN_AS=$run_as" "TG_VM_JOB_OWNER=${run_as:+$SANDBOX_UID}" \
 		"$(dirname "${BASH_SOURCE[0]}")/run-guest.sh" --timeout 180 \
 		--qemu-arg -netdev --qemu-arg "$kind,id=n0,br=${VM_BRIDGE:-br0},helper=$helper" \
 		--qemu-arg -device --qemu-arg "virtio-net-pci,netdev=n0,mac=$mac" \
