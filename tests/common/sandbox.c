@@ -44,20 +44,98 @@ static void append(const char *path, const char *text)
 		g_error("sandbox: cannot append to %s", path);
 }
 
+/* The trees a test runs from: meson's test setup names them (TG_SRC, TG_BUILD). */
+typedef struct {
+	char *path;		/* canonical */
+	int fd;			/* O_PATH, held across the new mounts */
+} Tree;
+
+static gboolean under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * Tests run programs from these trees as the unprivileged test user (QEMU
+ * reading the guest image, a setuid helper's caller): every directory above
+ * them must let others through. Refuse with one line rather than fail later.
+ */
+static void tree_check_reachable(const char *path)
+{
+	g_autofree char *dir = g_strdup(path);
+	struct stat st;
+
+	while (strcmp(dir, "/")) {
+		char *up;
+
+		if (stat(dir, &st) == 0 && !(st.st_mode & S_IXOTH))
+			g_error("sandbox: '%s' cannot be reached by the tests' unprivileged user "
+				"('%s' is mode %04o); build where others can traverse, e.g. under /tmp "
+				"or /srv", path, dir, st.st_mode & 07777);
+		up = g_path_get_dirname(dir);
+		g_free(dir);
+		dir = up;
+	}
+}
+
+static void trees_hold(Tree trees[2])
+{
+	static const char *const vars[] = { "TG_SRC", "TG_BUILD" };
+
+	for (int i = 0; i < 2; i++) {
+		const char *v = g_getenv(vars[i]);
+
+		trees[i].path = v && *v ? realpath(v, NULL) : NULL;
+		trees[i].fd = -1;
+		if (!trees[i].path)
+			continue;
+		tree_check_reachable(trees[i].path);
+		trees[i].fd = open(trees[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		must(trees[i].fd, trees[i].path);
+	}
+}
+
+/* A tree under a directory the sandbox replaced: bind it back where it was. */
+static void trees_restore(Tree trees[2])
+{
+	static const char *const replaced[] = { "/tmp", "/run", "/dev" };
+
+	for (int i = 0; i < 2; i++) {
+		g_autofree char *from = g_strdup_printf("/proc/self/fd/%d", trees[i].fd);
+
+		if (!trees[i].path)
+			continue;
+		for (size_t r = 0; r < G_N_ELEMENTS(replaced); r++) {
+			if (!under(trees[i].path, replaced[r]))
+				continue;
+			must(g_mkdir_with_parents(trees[i].path, 0755), trees[i].path);
+			must(mount(from, trees[i].path, NULL, MS_BIND | MS_REC, NULL),
+			     trees[i].path);
+		}
+		close(trees[i].fd);
+		free(trees[i].path);
+	}
+}
+
 /**
  * sandbox_enter() - move this process into its own mount and network world
  *
- * Must run as root, before any test; g_error()s on any failure.
+ * Must run as root, before any test; g_error()s on any failure. The source
+ * and build trees stay visible at their paths, wherever they are.
  */
 void sandbox_enter(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	g_autofree char *opts = NULL, *upper = NULL, *work = NULL;
+	Tree trees[2];
 
 	if (geteuid() != 0)
 		g_error("integration tests must run as root (they create namespaces)");
 	must(unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare");
 	must(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
+	trees_hold(trees);	/* in the new namespace: only its mounts can be bound */
 	/* Our own /tmp: whatever the test writes vanishes with its namespace. */
 	must(mount("tapgate-test", "/tmp", "tmpfs", 0, "mode=1777"), "tmpfs /tmp");
 	top = g_strdup("/tmp");
@@ -88,6 +166,7 @@ void sandbox_enter(void)
 	g_strlcpy(sun.sun_path, "/dev/log", sizeof(sun.sun_path));
 	must(bind(log_fd, (struct sockaddr *)&sun, sizeof(sun)), "bind /dev/log");
 	must(chmod("/dev/log", 0666), "chmod /dev/log");
+	trees_restore(trees);
 	sandbox_new_netns();
 }
 

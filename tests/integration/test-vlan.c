@@ -66,7 +66,7 @@ static void port(const char *name, const char *vlan_arg, HelperRun *run)
 
 	helper_run(helper, args, NULL, run);
 	if (run->status != 0)
-		g_error("helper on '%s' failed: %s", name, run->err);
+		g_error("helper on '%s' failed (exit status %d): %s", name, run->status, run->err);
 }
 
 static void get_link(const char *name, LinkInfo *info)

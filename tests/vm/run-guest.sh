@@ -36,7 +36,7 @@ else
 	trap 'rm -rf "$job"' EXIT
 fi
 chmod 755 "$job"
-printf 'TG_SRC=%q\nTG_BUILD=%q\n' "$TG_SRC" "$TG_BUILD" > "$job/env"
+printf 'export TG_SRC=%q TG_BUILD=%q\n' "$TG_SRC" "$TG_BUILD" > "$job/env"
 # The test's own settings (TAPGATE_*) reach the guest; nothing else does.
 for v in $(compgen -e); do
 	case $v in TAPGATE_*) printf 'export %s=%q\n' "$v" "${!v}" ;; esac

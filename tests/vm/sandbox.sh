@@ -9,11 +9,33 @@
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# Tests run programs from the source and build trees as the unprivileged
+# test user: every directory above them must let others through.
+sandbox_check_reachable() {	# PATH
+	local d=$1 mode
+	while [ "$d" != / ] && [ -n "$d" ]; do
+		mode=$(stat -c %a "$d" 2>/dev/null) || mode=755
+		(( 8#$mode & 1 )) || fail "sandbox: '$1' cannot be reached by the tests' unprivileged user ('$d' is mode $mode); build where others can traverse, e.g. under /tmp or /srv"
+		d=$(dirname "$d")
+	done
+}
+
 sandbox_enter() {
+	local v t fd
 	if [ -z "${TG_SANDBOXED:-}" ]; then
 		[ "$(id -u)" = 0 ] || fail "this test must run as root (it creates namespaces)"
 		TG_SANDBOXED=1 exec unshare --mount --net "$0" "$@"
 	fi
+	# The trees may lie under /tmp or /run, which are replaced below: hold
+	# them open and bind them back at the same paths afterwards.
+	local trees=() fds=()
+	for v in TG_SRC TG_BUILD; do
+		[ -n "${!v:-}" ] || continue
+		t=$(realpath "${!v}") || fail "sandbox: $v '${!v}' does not exist"
+		sandbox_check_reachable "$t"
+		exec {fd}<"$t"
+		trees+=("$t") fds+=("$fd")
+	done
 	mount --make-rprivate /
 	mount -t tmpfs -o mode=1777 tapgate-test /tmp
 	mount -t tmpfs -o mode=0755 tapgate-run /run	# quota state, ip-netns files
@@ -25,6 +47,14 @@ sandbox_enter() {
 	mkdir -p /etc/tapgate /etc/qemu
 	mount -t tmpfs -o mode=0755 tapgate-dev-net /dev/net
 	mknod -m 0600 /dev/net/tun c 10 200
+	for v in "${!trees[@]}"; do
+		case ${trees[v]} in /tmp|/tmp/*|/run|/run/*) ;; *) continue ;; esac
+		mkdir -p "${trees[v]}"
+		# -c: mount(8) would resolve the fd's link to the new, empty path.
+		mount -c --rbind "/proc/self/fd/${fds[v]}" "${trees[v]}" ||
+			fail "sandbox: cannot keep '${trees[v]}' visible"
+	done
+	for fd in "${fds[@]}"; do eval "exec $fd<&-"; done
 	ip link set lo up
 }
 
