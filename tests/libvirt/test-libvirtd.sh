@@ -8,68 +8,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 sandbox_enter "$@"
 : "${TAPGATE_HOOK:?}" "${TAPGATE_CLI:?}" "${TAPGATE_PORT_STATE:?}" "${TG_VM_IMAGE:?}" "${TG_SRC:?}"
 
-# libvirt's own directories, private: /etc is already an overlay; /var too.
-mkdir -p /tmp/.var-upper /tmp/.var-work
-mount -t overlay overlay -o lowerdir=/var,upperdir=/tmp/.var-upper,workdir=/tmp/.var-work /var
-grep -q '^libvirt-qemu:' /etc/passwd ||
-	echo 'libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin' >> /etc/passwd
-grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >> /etc/group
-grep -q '^kvm:' /etc/group || echo 'kvm:x:64056:' >> /etc/group
-mkdir -p /etc/libvirt/hooks/qemu.d /etc/libvirt/hooks/network.d /var/lib/libvirt /var/log/libvirt \
-	/var/cache/libvirt /run/libvirt
-cp "$TAPGATE_HOOK" /etc/libvirt/hooks/qemu.d/tapgate
-cp "$TAPGATE_HOOK" /etc/libvirt/hooks/network.d/tapgate
-cat > /etc/libvirt/libvirtd.conf <<'CONF'
-auth_unix_ro = "none"
-auth_unix_rw = "none"
-CONF
-cat > /etc/libvirt/qemu.conf <<'CONF'
-user = "root"
-group = "root"
-dynamic_ownership = 0
-security_driver = "none"
-stdio_handler = "file"
-cgroup_controllers = [ ]
-namespaces = [ ]
-CONF
-
+. "$here/libvirtd.sh"
+libvirtd_setup
 ip link add br0 type bridge
 ip addr add 10.0.0.1/24 dev br0
 ip link set br0 up
-
-LIBVIRTD=
-start_libvirtd() {
-	libvirtd >/tmp/libvirtd.log 2>&1 &
-	LIBVIRTD=$!
-	for _ in $(seq 1 100); do
-		virsh -c qemu:///system version >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "# libvirtd did not come up:"; sed 's/^/# /' /tmp/libvirtd.log
-	return 1
-}
-stop_libvirtd() {
-	[ -n "$LIBVIRTD" ] || return 0
-	kill "$LIBVIRTD" 2>/dev/null
-	wait "$LIBVIRTD" 2>/dev/null
-	LIBVIRTD=
-}
-WATCH=
-cleanup() {
-	[ -z "$WATCH" ] || { kill "$WATCH"; wait "$WATCH"; } 2>/dev/null
-	for d in $(virsh -c qemu:///system list --name 2>/dev/null); do
-		virsh -c qemu:///system destroy "$d" >/dev/null 2>&1
-	done
-	stop_libvirtd
-}
-trap cleanup EXIT
-v() { virsh -c qemu:///system "$@"; }
-
-# nic MAC: a virtio NIC on br0.
-nic() {
-	printf "    <interface type='bridge'>\n      <mac address='%s'/>\n" "$1"
-	printf "      <source bridge='br0'/>\n      <model type='virtio'/>\n    </interface>\n"
-}
 
 # domain NAME METADATA: a diskless guest with one bridge NIC, ACPI for hot-plug.
 domain() {
@@ -90,7 +33,6 @@ $(nic 52:54:00:aa:bb:01)
 </domain>
 XML
 }
-tap_of() { v domiflist "$1" | awk -v mac="$2" '$5 == mac { print $1 }'; }
 state_of() { "$TAPGATE_PORT_STATE" "$(tap_of "$1" "$2")" "$2"; }
 
 n=0 failed=0
@@ -232,20 +174,70 @@ t_xml_round_trip() {
 		[ "$(grep -o "<mac address='[^']*'" /tmp/vm4.back)" = \
 		  "$(grep -o '<mac address="[^"]*"' /tmp/vm4.xml | tr '"' "'")" ] &&
 		grep -q "<source bridge='br0'/>" /tmp/vm4.back &&
-		grep -q "<port isolated='yes'/>" /tmp/vm4.back &&
-		grep -q 'vlan="100" pin-mac="yes"/>' /tmp/vm4.back || { cat /tmp/vm4.back; return 1; }
+		grep -q "<port isolated='yes'/>" /tmp/vm4.back || { cat /tmp/vm4.back; return 1; }
+	# Written for the running libvirt: its own <vlan> from 11.0 on.
+	if [ "$(libvirt_version)" -ge 11000000 ]; then
+		grep -q "<tag id='100'/>" /tmp/vm4.back && grep -q 'a6:83" pin-mac="yes"/>' /tmp/vm4.back
+	else
+		grep -q 'vlan="100" pin-mac="yes"/>' /tmp/vm4.back && ! grep -q '<vlan>' /tmp/vm4.back
+	fi || { cat /tmp/vm4.back; return 1; }
 	net=$("$TAPGATE_CLI" xml network --name brnet --bridge br0 --portgroup v100:100 --portgroup plain)
 	echo "$net" > /tmp/brnet.xml
 	v net-define /tmp/brnet.xml && v net-dumpxml brnet | tee /tmp/brnet.back &&
-		grep -q '<tapgate:portgroup name="v100" vlan="100"/>' /tmp/brnet.back &&
-		grep -q "<portgroup name='v100' default='yes'>" /tmp/brnet.back
+		grep -q "<portgroup name='v100' default='yes'>" /tmp/brnet.back || return 1
+	if [ "$(libvirt_version)" -ge 11000000 ]; then
+		grep -A3 "<portgroup name='v100'" /tmp/brnet.back | grep -q "<tag id='100'/>"
+	else
+		grep -q '<tapgate:portgroup name="v100" vlan="100"/>' /tmp/brnet.back
+	fi
+}
+
+# What 'tapgate xml --target-libvirt VERSION' writes for the running libvirt,
+# on a bridge that does not filter VLANs: libvirt >= 11 refuses the start
+# itself (its own <vlan>), older ones get metadata and tapgate-hook refuses.
+# Either way nothing runs and no tap is left.
+t_vlan_unfiltered() {
+	local version out err
+	version=$(libvirt_version_string)
+	out=$("$TAPGATE_CLI" xml interface --bridge br0 --uuid 6a1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 \
+		--vlan 100 --target-libvirt "$version") || return 1
+	{
+		echo "<domain type='qemu'><name>vm7</name><uuid>6a1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0</uuid>"
+		echo "<metadata>$(echo "$out" | sed -n '/<tapgate:ports/,$p')</metadata>"
+		echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+		echo "<devices>$(echo "$out" | sed -n '/<interface/,/<\/interface>/p')</devices></domain>"
+	} > /tmp/vm7.xml
+	cat /tmp/vm7.xml
+	v define /tmp/vm7.xml || return 1
+	err=$(v start vm7 2>&1) && { echo "started anyway"; return 1; }
+	echo "libvirt $version: $err"
+	[ "$(v domstate vm7)" = "shut off" ] || return 1
+	if [ "$(libvirt_version)" -ge 11000000 ]; then
+		grep -q '<tag id="100"/>' /tmp/vm7.xml && [[ $err != *tapgate-hook* ]]
+	else
+		[[ $err == *"tapgate-hook: domain 'vm7': interface "*"bridge 'br0' does not filter VLANs"* ]]
+	fi
+}
+
+# libvirt's <vlan> and tapgate VLAN metadata on one NIC: refused before any
+# tap exists, with tapgate's words, whatever the libvirt version.
+t_two_vlan_owners() {
+	local err
+	domain vm8 '      <tapgate:port mac="52:54:00:aa:bb:81" vlan="100"/>' |
+		sed -e 's/aa:bb:01/aa:bb:81/g' \
+		    -e "s|<source bridge='br0'/>|<source bridge='br0'/><vlan><tag id='100'/></vlan>|" > /tmp/vm8.xml
+	v define /tmp/vm8.xml || return 1
+	err=$(v start vm8 2>&1) && { echo "started anyway"; return 1; }
+	echo "$err"
+	[[ $err == *"tapgate-hook: domain 'vm8': tapgate metadata: port '52:54:00:aa:bb:81': the interface has libvirt's own <vlan>, and the metadata gives it VLANs too"* ]] &&
+		[ "$(v domstate vm8)" = "shut off" ]
 }
 
 # A real guest (the test kernel of tests/vm, booted by libvirt) on a pinned port.
 t_guest_spoof() {
 	local job=/tmp/job-vm3
 	mkdir -p "$job"
-	printf 'TG_SRC=%q\nTG_BUILD=%q\n' "$TG_SRC" "$TG_SRC" > "$job/env"
+	printf 'export TG_SRC=%q TG_BUILD=%q\n' "$TG_SRC" "$TG_SRC" > "$job/env"
 	echo "bash tests/libvirt/guest-spoof.sh" > "$job/cmd"
 	cat > /tmp/vm3.xml <<XML
 <domain type='qemu'>
@@ -289,7 +281,7 @@ XML
 	[ "$(cat "$job/rc")" = 0 ]
 }
 
-echo "1..10"
+echo "1..12"
 if ! start_libvirtd; then
 	echo "Bail out! libvirtd does not start"
 	exit 1
@@ -304,4 +296,6 @@ check "a real guest on a pinned port: its own frames pass, spoofed ones are drop
 check "'tapgate xml attach' adds a pinned NIC live and in the config; a taken MAC is refused" t_xml_attach
 check "generate, attach to a stopped domain, start: the hook applies it" t_xml_attach_then_start
 check "what 'tapgate xml' writes, libvirt accepts and shows back" t_xml_round_trip
+check "a VLAN for this libvirt on a bridge without VLAN filtering: the start is refused" t_vlan_unfiltered
+check "libvirt's <vlan> and tapgate VLAN metadata on one NIC: the start is refused" t_two_vlan_owners
 exit $failed

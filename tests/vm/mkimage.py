@@ -16,6 +16,7 @@ the host. The initramfs holds the static busybox (for the first steps of
 dependencies; everything else (bash, iproute2, the tests' shared libraries)
 comes read-only from the host's /usr over 9p, so it is the real thing.
 """
+import gzip
 import lzma
 import os
 import shutil
@@ -29,6 +30,7 @@ MODULES = [
     "bridge", "8021q", "tun", "veth", "vxlan", "macvtap", "dummy", "overlay",
 ]
 BUSYBOX = "/bin/busybox"
+APT_ARCHIVE = "/var/cache/apt/archives"
 
 
 def run(*cmd, **kw):
@@ -60,9 +62,18 @@ def fetch_kernel(pkg, cache, tmp):
     os.makedirs(cache, exist_ok=True)
     debs = [f for f in os.listdir(cache) if f.startswith(pkg + "_") and f.endswith(".deb")]
     if not debs:
-        os.chmod(tmp, 0o777)  # apt's _apt user downloads into it
-        run("apt-get", "download", "-q", pkg, cwd=tmp)
-        debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
+        # apt's own archive outlives build directories (and is what the
+        # Debian 13 lane of scripts/check.sh keeps between runs).
+        debs = [f for f in os.listdir(APT_ARCHIVE) if f.startswith(pkg + "_") and
+                f.endswith(".deb")] if os.path.isdir(APT_ARCHIVE) else []
+        if debs:
+            shutil.copy(os.path.join(APT_ARCHIVE, debs[0]), tmp)
+        else:
+            os.chmod(tmp, 0o777)  # apt's _apt user downloads into it
+            run("apt-get", "download", "-q", pkg, cwd=tmp)
+            debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
+            if os.access(APT_ARCHIVE, os.W_OK):
+                shutil.copy(os.path.join(tmp, debs[0]), APT_ARCHIVE)
         for f in os.listdir(cache):  # an older kernel: drop it
             os.unlink(os.path.join(cache, f))
         shutil.move(os.path.join(tmp, debs[0]), os.path.join(cache, debs[0]))
@@ -84,17 +95,48 @@ def extract_vmlinux(bzimage):
     return elf if elf[:4] == b"\x7fELF" else None
 
 
+MODULE_EXTS = (".ko", ".ko.xz", ".ko.gz")  # Debian 13 ships .ko.xz
+
+
+def module_name(path):
+    base = os.path.basename(path)
+    for ext in MODULE_EXTS:
+        if base.endswith(ext):
+            return base[:-len(ext)].replace("-", "_")
+    return None
+
+
 def module_paths(moddir):
     paths = {}
     for dirpath, _, files in os.walk(moddir):
         for f in files:
-            if f.endswith(".ko"):
-                paths[f[:-3].replace("-", "_")] = os.path.join(dirpath, f)
+            name = module_name(f)
+            if name:
+                paths[name] = os.path.join(dirpath, f)
     return paths
 
 
-def module_depends(path):
+def module_builtin(moddir):
+    """Modules built into the kernel: nothing to load."""
+    try:
+        lines = open(os.path.join(moddir, "modules.builtin")).read().split()
+    except OSError:
+        return set()
+    return {module_name(line) for line in lines if module_name(line)}
+
+
+def module_data(path):
+    """The module uncompressed: busybox's insmod may not read xz."""
     data = open(path, "rb").read()
+    if path.endswith(".xz"):
+        return lzma.decompress(data)
+    if path.endswith(".gz"):
+        return gzip.decompress(data)
+    return data
+
+
+def module_depends(path):
+    data = module_data(path)
     at = data.find(b"\x00depends=")
     if at < 0:
         return []
@@ -102,12 +144,12 @@ def module_depends(path):
     return [m.replace("-", "_") for m in value.split(",") if m]
 
 
-def load_order(paths, wanted):
+def load_order(paths, builtin, wanted):
     """Wanted modules and their dependencies, dependencies first."""
     order, seen = [], set()
 
     def visit(name):
-        if name in seen:
+        if name in seen or name in builtin:
             return
         seen.add(name)
         if name not in paths:
@@ -155,7 +197,13 @@ def main():
     pkg = kernel_package()
     with tempfile.TemporaryDirectory(dir=outdir) as tmp:
         root = fetch_kernel(pkg, os.path.join(outdir, "kernel-cache"), tmp)
-        version = os.listdir(os.path.join(root, "lib/modules"))[0]
+        # Debian 12 keeps modules in /lib/modules, Debian 13 (merged /usr) in
+        # /usr/lib/modules.
+        modroot = next((os.path.join(root, d) for d in ("usr/lib/modules", "lib/modules")
+                        if os.path.isdir(os.path.join(root, d))), None)
+        if not modroot:
+            sys.exit(f"mkimage: {pkg} has no lib/modules or usr/lib/modules")
+        version = os.listdir(modroot)[0]
         bzimage = os.path.join(root, "boot", f"vmlinuz-{version}")
         elf = extract_vmlinux(bzimage)
         if elf:
@@ -164,8 +212,9 @@ def main():
         else:
             shutil.copy(bzimage, os.path.join(outdir, "vmlinux.tmp"))
 
-        paths = module_paths(os.path.join(root, "lib/modules", version))
-        order = load_order(paths, MODULES)
+        moddir = os.path.join(modroot, version)
+        paths = module_paths(moddir)
+        order = load_order(paths, module_builtin(moddir), MODULES)
         with open(os.path.join(outdir, "initramfs.tmp"), "wb") as f:
             c = Cpio(f)
             for d in ("dev", "proc", "sys", "tmp", "run", "usr", "etc", "modules", "busybox",
@@ -174,10 +223,13 @@ def main():
             # Merged /usr, as on the host: these resolve once /usr is mounted.
             for link in ("bin", "sbin", "lib", "lib64"):
                 c.symlink(link, f"usr/{link}")
+            # As on Debian: daemons (libvirtd) and their clients meet in /run.
+            c.symlink("var/run", "../run")
+            c.dir("var/tmp")
             c.file("busybox/busybox", open(BUSYBOX, "rb").read(), 0o755)
             c.file("init", open(init, "rb").read(), 0o755)
             for name in order:
-                c.file(f"modules/{name}.ko", open(paths[name], "rb").read())
+                c.file(f"modules/{name}.ko", module_data(paths[name]))
             c.file("modules/order", ("\n".join(order) + "\n").encode())
             c.close()
     os.replace(os.path.join(outdir, "vmlinux.tmp"), os.path.join(outdir, "vmlinux"))

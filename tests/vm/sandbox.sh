@@ -20,41 +20,49 @@ sandbox_check_reachable() {	# PATH
 	done
 }
 
-sandbox_enter() {
-	local v t fd
-	if [ -z "${TG_SANDBOXED:-}" ]; then
-		[ "$(id -u)" = 0 ] || fail "this test must run as root (it creates namespaces)"
-		TG_SANDBOXED=1 exec unshare --mount --net "$0" "$@"
-	fi
-	# The trees may lie under /tmp or /run, which are replaced below: hold
-	# them open and bind them back at the same paths afterwards.
-	local trees=() fds=()
+# sandbox_replace DIR MOUNT-ARGS...: 'mount MOUNT-ARGS... DIR', keeping the
+# source and build trees (TG_SRC, TG_BUILD) visible at their paths if they
+# lie under DIR: held open across the mount, then bound back.
+sandbox_replace() {
+	local dir=$1 v t fd trees=() fds=()
+	shift
 	for v in TG_SRC TG_BUILD; do
 		[ -n "${!v:-}" ] || continue
 		t=$(realpath "${!v}") || fail "sandbox: $v '${!v}' does not exist"
-		sandbox_check_reachable "$t"
+		case $t in "$dir"|"$dir"/*) ;; *) continue ;; esac
 		exec {fd}<"$t"
 		trees+=("$t") fds+=("$fd")
 	done
+	mount "$@" "$dir" || fail "sandbox: cannot mount over $dir"
+	for v in "${!trees[@]}"; do
+		mkdir -p "${trees[v]}"
+		# -c: mount(8) would resolve the fd's link to the new, empty path.
+		mount -c --rbind "/proc/self/fd/${fds[v]}" "${trees[v]}" ||
+			fail "sandbox: cannot keep '${trees[v]}' visible"
+		eval "exec ${fds[v]}<&-"
+	done
+}
+
+sandbox_enter() {
+	local v
+	if [ -z "${TG_SANDBOXED:-}" ]; then
+		[ "$(id -u)" = 0 ] || fail "this test must run as root (it creates namespaces)"
+		for v in TG_SRC TG_BUILD; do
+			[ -z "${!v:-}" ] || sandbox_check_reachable "$(realpath "${!v}")"
+		done
+		TG_SANDBOXED=1 exec unshare --mount --net "$0" "$@"
+	fi
 	mount --make-rprivate /
-	mount -t tmpfs -o mode=1777 tapgate-test /tmp
-	mount -t tmpfs -o mode=0755 tapgate-run /run	# quota state, ip-netns files
+	sandbox_replace /tmp -t tmpfs -o mode=1777 tapgate-test
+	sandbox_replace /run -t tmpfs -o mode=0755 tapgate-run	# quota state, ip-netns files
 	mkdir /tmp/.etc-upper /tmp/.etc-work
-	mount -t overlay overlay \
-		-o lowerdir=/etc,upperdir=/tmp/.etc-upper,workdir=/tmp/.etc-work /etc
+	sandbox_replace /etc -t overlay overlay \
+		-o lowerdir=/etc,upperdir=/tmp/.etc-upper,workdir=/tmp/.etc-work
 	echo "$SANDBOX_USER:x:$SANDBOX_UID:$SANDBOX_GID::/tmp:/usr/sbin/nologin" >> /etc/passwd
 	echo "$SANDBOX_USER:x:$SANDBOX_GID:" >> /etc/group
 	mkdir -p /etc/tapgate /etc/qemu
 	mount -t tmpfs -o mode=0755 tapgate-dev-net /dev/net
 	mknod -m 0600 /dev/net/tun c 10 200
-	for v in "${!trees[@]}"; do
-		case ${trees[v]} in /tmp|/tmp/*|/run|/run/*) ;; *) continue ;; esac
-		mkdir -p "${trees[v]}"
-		# -c: mount(8) would resolve the fd's link to the new, empty path.
-		mount -c --rbind "/proc/self/fd/${fds[v]}" "${trees[v]}" ||
-			fail "sandbox: cannot keep '${trees[v]}' visible"
-	done
-	for fd in "${fds[@]}"; do eval "exec $fd<&-"; done
 	ip link set lo up
 }
 

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# A real libvirtd on a vlan-filtering Linux bridge, in a kernel that has
+# one (tests/vm/kernel-test.sh: the test guest here). The domain's NIC is
+# what 'tapgate xml interface --target-libvirt VERSION --vlan 100 --pin-mac'
+# writes for the running libvirt: libvirt >= 11 puts the port on VLAN 100
+# itself (<vlan>), older ones get tapgate metadata and tapgate-hook does it.
+# Either way the port must end up the same, tapgate must pin the MAC on the
+# VLAN libvirt chose and never fight libvirt over VLANs ('tapgate sync' and
+# 'sync --watch' change nothing), and a NIC with both libvirt's <vlan> and
+# tapgate VLAN metadata is refused. TAP output.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../vm/sandbox.sh"
+sandbox_enter "$@"
+: "${TAPGATE_HOOK:?}" "${TAPGATE_CLI:?}" "${TAPGATE_PORT_STATE:?}"
+. "$here/../common/tap.sh"
+. "$here/libvirtd.sh"
+libvirtd_setup
+ip link add br0 type bridge vlan_filtering 1
+ip link set br0 up
+
+uuid=5b0e7c52-30d1-4f6e-9a41-6e0f8a1c2d3b
+# domain NAME IFACE_AND_METADATA: a diskless guest with what 'tapgate xml' wrote.
+domain() {
+	local out=$2
+	echo "<domain type='qemu'><name>$1</name><uuid>$uuid</uuid>"
+	echo "<metadata>$(sed -n '/<tapgate:ports/,$p' <<<"$out")</metadata>"
+	echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+	echo "<devices>$(sed -n '/<interface/,/<\/interface>/p' <<<"$out")</devices></domain>"
+}
+
+# vlans_of TAP: the VLAN ids on a port, one line each.
+vlans_of() { bridge -j vlan show dev "$1" | grep -o '"vlan":[0-9]*' | sort -u; }
+
+echo "1..6"
+# libvirtd probes QEMU's capabilities at its start: slow under emulation.
+LIBVIRTD_WAIT=120
+start_libvirtd || { echo "Bail out! libvirtd does not start"; exit 1; }
+version=$(libvirt_version_string)
+echo "# libvirt $version"
+out=$("$TAPGATE_CLI" xml interface --bridge br0 --uuid "$uuid" --vlan 100 --pin-mac \
+	--target-libvirt "$version")
+mac=$(sed -n "s/.*<mac address=\"\([^\"]*\)\".*/\1/p" <<<"$out")
+domain vm1 "$out" > /tmp/vm1.xml
+
+t_generated() {
+	cat /tmp/vm1.xml
+	if [ "$(libvirt_version)" -ge 11000000 ]; then
+		matches "$out" '<tag id="100"/>' "<tapgate:port mac=\"$mac\" pin-mac=\"yes\"/>"
+	else
+		matches "$out" "<tapgate:port mac=\"$mac\" vlan=\"100\" pin-mac=\"yes\"/>" &&
+			! grep -q '<vlan>' <<<"$out"
+	fi
+}
+t_started() {
+	local tap vlans
+	v define /tmp/vm1.xml && v start vm1 || return 1
+	tap=$(tap_of vm1 "$mac")
+	vlans=$(bridge -d vlan show dev "$tap")
+	echo "$vlans"
+	# VLAN 100 untagged as the PVID, and nothing else (no default VLAN 1).
+	[ "$(vlans_of "$tap")" = '"vlan":100' ] && matches "$vlans" '100 PVID Egress Untagged'
+}
+t_pinned() {
+	local tap
+	tap=$(tap_of vm1 "$mac")
+	bridge fdb show dev "$tap"
+	"$TAPGATE_PORT_STATE" "$tap" "$mac"
+	matches "$(bridge fdb show dev "$tap")" "^$mac vlan 100 .*static" &&
+		[[ $("$TAPGATE_PORT_STATE" "$tap" "$mac") == "learning=0 locked=1 isolated=0 pinned=1"* ]]
+}
+t_sync_quiet() {
+	local tap first second
+	tap=$(tap_of vm1 "$mac")
+	[ -n "$tap" ] || { echo "vm1 has no port"; return 1; }
+	first=$("$TAPGATE_CLI" sync -c qemu:///system) || return 1
+	second=$("$TAPGATE_CLI" sync -c qemu:///system) || return 1
+	echo "$first"; echo "$second"
+	matches "$first" '0 changed, 0 failed' && matches "$second" '0 changed, 0 failed' &&
+		[ "$(vlans_of "$tap")" = '"vlan":100' ]
+}
+t_watch_quiet() {
+	local tap w
+	tap=$(tap_of vm1 "$mac")
+	"$TAPGATE_CLI" sync -c qemu:///system --watch > /tmp/watch.log 2>&1 &
+	w=$!
+	for _ in $(seq 1 100); do grep -q watching /tmp/watch.log && break; sleep 0.1; done
+	# Events that make --watch look again: the domain suspended and resumed.
+	v suspend vm1 >/dev/null && v resume vm1 >/dev/null
+	sleep 3
+	kill "$w"; wait "$w" 2>/dev/null
+	cat /tmp/watch.log
+	grep -q watching /tmp/watch.log && ! grep -qE 'vlan|changed [1-9]|failed [1-9]' /tmp/watch.log &&
+		[ -n "$tap" ] && [ "$(vlans_of "$tap")" = '"vlan":100' ]
+}
+# Where libvirt could set VLAN 200 itself, tapgate metadata asking for 100
+# on the same NIC still makes the start fail, before any tap exists.
+t_two_owners() {
+	local err
+	v destroy vm1 >/dev/null || return 1	# vm2 takes its MAC
+	cat > /tmp/vm2.xml <<XML
+<domain type='qemu'><name>vm2</name>
+<metadata><tapgate:ports xmlns:tapgate="https://tapgate.dev/ns/1">
+  <tapgate:port mac="$mac" vlan="100"/>
+</tapgate:ports></metadata>
+<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><interface type='bridge'><mac address='$mac'/><source bridge='br0'/>
+<vlan><tag id='200'/></vlan><model type='virtio'/></interface></devices></domain>
+XML
+	v define /tmp/vm2.xml || return 1
+	err=$(v start vm2 2>&1) && { echo "started anyway"; return 1; }
+	echo "$err"
+	[[ $err == *"tapgate-hook: domain 'vm2': tapgate metadata: port '$mac': the interface has libvirt's own <vlan>, and the metadata gives it VLANs too"* ]] &&
+		[ "$(v domstate vm2)" = "shut off" ]
+}
+
+check "'tapgate xml --target-libvirt $version' writes the VLAN where this libvirt wants it" t_generated
+check "the domain starts and its port is on VLAN 100 only (PVID, untagged)" t_started
+check "tapgate pins the guest's MAC on the port's VLAN 100" t_pinned
+check "'tapgate sync' over that port changes nothing, twice" t_sync_quiet
+check "'tapgate sync --watch' leaves libvirt's VLANs alone across domain events" t_watch_quiet
+check "libvirt's <vlan> and tapgate VLAN metadata on one NIC: the start is refused" t_two_owners
+tap_end
