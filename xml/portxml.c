@@ -256,6 +256,7 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		p->network = attr(child(n, "source"), "network");
 		p->portid = attr(child(n, "source"), "portid");
 		p->portgroup = attr(child(n, "source"), "portgroup");
+		p->libvirt_vlan = child(n, "vlan") != NULL;
 		if (p->mac && mac_parse(p->mac, mac) == 0)
 			memcpy(p->cfg.mac, mac, 6);
 		else
@@ -287,6 +288,16 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		p = port_by_mac(d, want);
 		if (!p)		/* a NIC removed from the domain: nothing to do */
 			continue;
+		/* Two owners of one port's VLANs would undo each other's work;
+		 * pinning and isolation follow whatever VLANs libvirt set. */
+		if (p->libvirt_vlan && (cfg.vlan.mode != PORT_PLAIN || cfg.vlan.keep_default_vlan ||
+					*cfg.network)) {
+			g_set_error(error, TG_ERROR, EINVAL,
+				    "%s: the interface has libvirt's own <vlan>, and the metadata gives "
+				    "it VLANs too; set them in one place (drop <vlan>, or the port's "
+				    "'vlan', 'trunk' or 'network')", who);
+			return -EINVAL;
+		}
 		memcpy(cfg.mac, p->cfg.mac, 6);
 		p->cfg = cfg;
 		p->configured = TRUE;

@@ -16,6 +16,7 @@ typedef struct {
 	char *network;		/* <source network> */
 	char *portid;		/* <source portid> */
 	char *portgroup;	/* <source portgroup> */
+	gboolean libvirt_vlan;	/* libvirt's own <vlan> (libvirt >= 11 sets it up) */
 	gboolean configured;	/* tapgate metadata names this MAC */
 	PortConfig cfg;
 } DomainPort;
