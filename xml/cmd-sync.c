@@ -185,10 +185,14 @@ static void watch_once(const char *uri, Sync *s)
 		return;
 	virConnectSetKeepAlive(conn, 5, 3);
 	virConnectRegisterCloseCallback(conn, on_close, &closed, NULL);
+	/* libvirt's API casts each callback to one generic type; going through
+	 * void (*)(void) says so to compilers that check casts (clang 19). */
 	added = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
-						 VIR_DOMAIN_EVENT_CALLBACK(on_device_added), s, NULL);
+						 VIR_DOMAIN_EVENT_CALLBACK((void (*)(void))on_device_added),
+						 s, NULL);
 	life = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-						VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), s, NULL);
+						VIR_DOMAIN_EVENT_CALLBACK((void (*)(void))on_lifecycle),
+						s, NULL);
 	{
 		g_autofree char *u = virConnectGetURI(conn);
 

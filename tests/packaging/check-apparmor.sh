@@ -3,7 +3,7 @@
 # The AppArmor files of packaging/apparmor/ must compile, alone and in context:
 #  - usr.libexec.tapgate-helper, with the system's abstractions and tunables;
 #  - libvirtd-local, as local/usr.sbin.libvirtd inside Debian's own libvirtd
-#    profile (from libvirt-daemon-system, fetched once with apt-get download);
+#    profile (from Debian's libvirt package, fetched once with apt-get download);
 # each for two kernel feature sets: Debian's pinned one (unix rules downgraded
 # to "network unix") and the same with fine-grained af_unix mediation (as on
 # Ubuntu kernels), so every rule is compiled in both forms. Nothing is loaded
@@ -11,7 +11,7 @@
 # so no AppArmor is needed in the running kernel). Broken copies must be
 # rejected, which shows the checks can fail.
 #   check-apparmor.sh SRCDIR [CACHEDIR]
-# CACHEDIR keeps the downloaded libvirt-daemon-system .deb (default:
+# CACHEDIR keeps the downloaded libvirt .debs (default:
 # SRCDIR/build/apparmor-cache); put one there by hand to work offline.
 set -uo pipefail
 src=${1:?usage: check-apparmor.sh SRCDIR [CACHEDIR]}
@@ -80,25 +80,33 @@ fi
 grep -q 'af_unix {yes' "$afunix_features" || { echo "Bail out! cannot make an af_unix feature set"; exit 1; }
 declare -A feature_sets=([debian]=$debian_features [af_unix]=$afunix_features)
 
-# Debian's libvirtd profile, from the libvirt-daemon-system package, cached.
+# Debian's libvirtd profile, cached: in libvirt-daemon-system up to Debian 12,
+# in libvirt-daemon from Debian 13 on. The first of them that has it.
 mkdir -p "$cache" || { echo "Bail out! cannot create $cache"; exit 1; }
 exec 9>"$cache/.lock" && flock 9
-newest_deb() { find "$cache" -maxdepth 1 -name 'libvirt-daemon-system_*.deb' | sort -V | tail -n 1; }
-deb=$(newest_deb)
-if [ -z "$deb" ]; then
-	if ! log=$(cd "$cache" && apt-get download libvirt-daemon-system 2>&1); then
-		printf '%s\n' "$log" | sed 's/^/# /'
-		echo "Bail out! 'apt-get download libvirt-daemon-system' failed (no apt lists? run apt-get update); or put the .deb in $cache"
-		exit 1
+newest_deb() { find "$cache" -maxdepth 1 -name "$1_*.deb" | sort -V | tail -n 1; }
+libvirtd_profile= deb=
+for pkg in libvirt-daemon-system libvirt-daemon; do
+	deb=$(newest_deb "$pkg")
+	if [ -z "$deb" ]; then
+		if ! log=$(cd "$cache" && apt-get download "$pkg" 2>&1); then
+			printf '%s\n' "$log" | sed 's/^/# /'
+			echo "Bail out! 'apt-get download $pkg' failed (no apt lists? run apt-get update); or put the .deb in $cache"
+			exit 1
+		fi
+		deb=$(newest_deb "$pkg")
 	fi
-	deb=$(newest_deb)
-fi
+	[ -n "$deb" ] || { echo "Bail out! no $pkg .deb in $cache"; exit 1; }
+	rm -rf "$tmp/deb"
+	dpkg-deb -x "$deb" "$tmp/deb" || { echo "Bail out! dpkg-deb -x $deb failed"; exit 1; }
+	if [ -f "$tmp/deb/etc/apparmor.d/usr.sbin.libvirtd" ]; then
+		libvirtd_profile=$tmp/deb/etc/apparmor.d/usr.sbin.libvirtd
+		break
+	fi
+done
 exec 9>&-
-[ -n "$deb" ] || { echo "Bail out! no libvirt-daemon-system .deb in $cache"; exit 1; }
+[ -n "$libvirtd_profile" ] || { echo "Bail out! neither libvirt-daemon-system nor libvirt-daemon has usr.sbin.libvirtd"; exit 1; }
 echo "# libvirtd profile from $(basename "$deb")"
-dpkg-deb -x "$deb" "$tmp/deb" || { echo "Bail out! dpkg-deb -x $deb failed"; exit 1; }
-libvirtd_profile=$tmp/deb/etc/apparmor.d/usr.sbin.libvirtd
-[ -f "$libvirtd_profile" ] || { echo "Bail out! $(basename "$deb") has no usr.sbin.libvirtd"; exit 1; }
 
 # An apparmor.d tree: the system's abi, tunables and abstractions, the
 # package's files (its abstractions too), our snippet as the local include,
@@ -122,7 +130,7 @@ debian_profile_facts() {
 	local child
 	child=$(sed -n '/^ *profile qemu_bridge_helper *{/,/^ *}/p' "$libvirtd_profile")
 	[ -n "$child" ] || { echo "no qemu_bridge_helper child profile"; return 1; }
-	grep -Eq '^ *#?include <local/usr\.sbin\.libvirtd>' "$libvirtd_profile" ||
+	grep -Eq '^ *#?include( if exists)? <local/usr\.sbin\.libvirtd>' "$libvirtd_profile" ||
 		{ echo "no local/usr.sbin.libvirtd include"; return 1; }
 	! grep -n 'netlink' <<<"$child" || { echo "the child profile now allows netlink"; return 1; }
 	! grep -En 'tapgate|@\{run\}|/run/' <<<"$child" ||

@@ -15,7 +15,7 @@ src=$1 build=$2
 if [ -z "${TG_DEB_INSIDE:-}" ]; then
 	out=$build/packaging-deb
 	"$src/packaging/build-deb.sh" "$out" >"$build/packaging-deb.log" 2>&1 || {
-		cat "$build/packaging-deb.log"
+		sed "s/^/# /" "$build/packaging-deb.log"
 		echo "Bail out! the package did not build or lintian found errors"
 		exit 1
 	}
