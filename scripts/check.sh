@@ -2,8 +2,9 @@
 # tapgate's test command: on a fresh Debian 12 machine, install what the build
 # and the tests need, build with -Werror, and run every test suite.
 #
-#   scripts/check.sh                 # everything
-#   scripts/check.sh --suite unit    # extra arguments go to 'meson test'
+#   scripts/check.sh                         # everything, on this system
+#   scripts/check.sh --suite unit            # extra arguments go to 'meson test'
+#   scripts/check.sh --distro trixie [ARGS]  # the same in a fresh Debian 13 tree
 #
 # Needs root (apt-get, and the integration tests create namespaces).
 # BUILD_DIR (default: build) is reused between runs.
@@ -11,6 +12,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/lib.sh
+if [ "${1:-}" = --distro ]; then
+	[ $# -ge 2 ] || { echo "check.sh: '--distro' needs a Debian suite name (e.g. trixie)" >&2; exit 2; }
+	suite=$2
+	shift 2
+	tg_install debootstrap
+	start=$SECONDS
+	status=0
+	TG_LANE=$suite tg_distro_run "$PWD" "$suite" "$@" || status=$?
+	echo "lane $suite: $((SECONDS - start)) s in all, exit status $status"
+	exit "$status"
+fi
 tg_install_deps
 build=${BUILD_DIR:-build}
 tg_build "$build"
@@ -39,5 +51,5 @@ if [ "${CI:-}" = true ] && [ "$skipped" -gt 0 ]; then
 	cat "${logs[@]}" | grep -E '^ok [0-9]+ .*# SKIP'
 	status=1
 fi
-echo "tapgate: $passed passed, $failed failed, $skipped skipped"
+echo "${TG_LANE:-tapgate}: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
