@@ -128,8 +128,10 @@ tg_distro_run() {	# SRCDIR SUITE [ARGS...]
 	# tree is bound onto itself so that / is a mount point inside (the
 	# test sandboxes make it private); /tmp holds the build directories,
 	# so a build under /tmp is what this lane always tests.
+	local logs="$TG_DISTRO_CACHE/$suite-logs" rc=0
+	rm -rf "$logs"
 	unshare --mount --propagation private -- bash -ec '
-		root=$1 archives=$2; shift 2
+		root=$1 archives=$2 logs=$3; shift 3
 		mount --bind "$root" "$root"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
@@ -137,9 +139,24 @@ tg_distro_run() {	# SRCDIR SUITE [ARGS...]
 		mount -t tmpfs -o mode=1777 tmp "$root/tmp"
 		mount -t tmpfs -o mode=0755 run "$root/run"
 		mount --bind "$archives" "$root/var/cache/apt/archives"
-		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		rc=0
+		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			LANG=C.UTF-8 CI="${CI:-}" FUZZ_SECONDS="${FUZZ_SECONDS:-}" \
 			BUILD_DIR=/tmp/tapgate-build FUZZ_BUILD_DIR=/tmp/tapgate-build-fuzz \
-			TG_LANE="$TG_LANE" /src/scripts/check.sh "$@"
-	' lane "$root" "$archives" "$@"
+			TG_LANE="$TG_LANE" /src/scripts/check.sh "$@" || rc=$?
+		# The build directories vanish with this namespace: keep the logs.
+		mkdir -p "$logs"
+		for b in tapgate-build tapgate-build-fuzz; do
+			[ ! -d "$root/tmp/$b/meson-logs" ] || cp -r "$root/tmp/$b/meson-logs" "$logs/$b"
+		done
+		exit "$rc"
+	' lane "$root" "$archives" "$logs" "$@" || rc=$?
+	echo "lane $suite: meson's logs are in $logs"
+	# The tree is a few GiB: keep it only to look into a failure.
+	if [ "$rc" = 0 ]; then
+		rm -rf "$root"
+	else
+		echo "lane $suite: the system tree is kept in $root"
+	fi
+	return "$rc"
 }
