@@ -13,6 +13,7 @@
  * half-configured, because the tap dies with our fd.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,11 @@ static G_NORETURN void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, PROG ": %s\n", msg);
+	/* Not fprintf: on unbuffered stderr it takes an 8 KiB stack buffer, more
+	 * than a caller's tiny RLIMIT_STACK leaves (and we say so through here). */
+	fputs(PROG ": ", stderr);
+	fputs(msg, stderr);
+	fputc('\n', stderr);
 	if (log_ctx)
 		log_msg(LOG_ERR, "failed %s: %s", log_ctx, msg);
 	/* Straight out: the tap (if any) dies with our fds, and what is still
@@ -79,6 +84,41 @@ static void usage(void)
 	       "\n"
 	       "Policy: %s, or if it does not exist %s.\n",
 	       TG_POLICY_PATH, TG_QEMU_ACL_PATH);
+}
+
+/*
+ * The caller's resource limits are ours: a tiny stack or heap would crash us
+ * half-way, a file size limit would kill us (SIGXFSZ) while root's quota
+ * state is half written. Raise them back while we may (that needs
+ * CAP_SYS_RESOURCE where the caller lowered the hard limit too); what stays
+ * below what we need refuses the call before anything is done.
+ */
+static void reset_rlimits(void)
+{
+	static const struct {
+		int resource;
+		const char *name;
+		rlim_t want, need;
+	} limits[] = {
+		{ RLIMIT_FSIZE, "RLIMIT_FSIZE", RLIM_INFINITY, 16u << 20 },
+		{ RLIMIT_DATA, "RLIMIT_DATA", RLIM_INFINITY, 64u << 20 },
+		{ RLIMIT_STACK, "RLIMIT_STACK", 8u << 20, 1u << 20 },
+	};
+	struct rlimit rl;
+
+	signal(SIGXFSZ, SIG_IGN);	/* a short write is an error we report */
+	for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
+		rl.rlim_cur = rl.rlim_max = limits[i].want;
+		if (setrlimit(limits[i].resource, &rl) == 0)
+			continue;
+		if (getrlimit(limits[i].resource, &rl) < 0)
+			die("cannot read %s: %s", limits[i].name, g_strerror(errno));
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(limits[i].resource, &rl) < 0 || rl.rlim_cur < limits[i].need)
+			die("the caller's %s (%llu) is below what " PROG " needs (%llu)",
+			    limits[i].name, (unsigned long long)rl.rlim_max,
+			    (unsigned long long)limits[i].need);
+	}
 }
 
 /* fds 0-2 closed at exec would let our next open() land on them. */
@@ -296,8 +336,13 @@ int main(int argc, char **argv)
 	clearenv();
 	nl_debug = 0;		/* libnl read NLDBG before main() */
 	prctl(PR_SET_DUMPABLE, 0);
+	reset_rlimits();
 	umask(022);
 	sanitize_std_fds();
+	/* Setuid changes only the euid: files we make (the quota state) would
+	 * take the caller's group. */
+	if (geteuid() == 0 && getegid() != 0 && setegid(0) < 0)
+		die("cannot switch to group root: %s", g_strerror(errno));
 
 	if (helper_args_parse(&args, argc, argv, &err) < 0)
 		die("%s (try '--help')", err->message);
@@ -351,6 +396,9 @@ int main(int argc, char **argv)
 	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
 	if (r < 0)
 		die("cannot create a tap device: %s", g_strerror(-r));
+	r = tap_set_owner(tun, uid, gid);
+	if (r < 0)
+		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, g_strerror(-r));
 	r = link_get(sk, name, &tap);
 	if (r < 0)
 		die("cannot look up tap '%s': %s", name, g_strerror(-r));

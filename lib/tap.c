@@ -78,3 +78,25 @@ int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 	}
 	return -EBUSY;
 }
+
+/**
+ * tap_set_owner() - only @uid, in group @gid, may attach to the tap later
+ * @fd:		fd the tap is attached to
+ * @uid:	its owner
+ * @gid:	its group
+ *
+ * The fd's holder may make the tap persistent (TUNSETPERSIST needs no
+ * capability); without an owner, anyone who can open /dev/net/tun could then
+ * attach to it by name and use a port the policy never gave them. The kernel
+ * lets an owner hand the tap to another uid, as it could hand over the fd.
+ *
+ * Return: 0 or -errno
+ */
+int tap_set_owner(int fd, uid_t uid, gid_t gid)
+{
+	/* == ip tuntap add ... user UID group GID, for a tap that exists */
+	if (ioctl(fd, TUNSETOWNER, (unsigned long)uid) < 0 ||
+	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) < 0)
+		return -errno;
+	return 0;
+}

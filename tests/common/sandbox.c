@@ -382,6 +382,10 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 				  setresgid(opts->gid, opts->gid, opts->gid) < 0 ||
 				  setresuid(opts->uid, opts->uid, opts->uid) < 0))
 			_exit(126);
+		if (opts->rlimit &&
+		    setrlimit(opts->rlimit->resource,
+			      &(struct rlimit){ opts->rlimit->value, opts->rlimit->value }) < 0)
+			_exit(125);
 		execve(helper, (char **)argv->pdata,
 		       opts->env ? (char **)opts->env : (char *[]){ "PATH=/usr/bin:/bin", NULL });
 		_exit(127);

@@ -7,6 +7,7 @@
  */
 #pragma once
 #include <net/if.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <glib.h>
 
@@ -31,6 +32,12 @@ int sandbox_tap(const char *name, const char *bridge);
 int sandbox_run_hook(const char *hook, const char *args, const char *xml, char **err);
 char *sandbox_domain_xml(const char *metadata);
 
+/* A resource limit (soft and hard) a hostile caller sets before exec. */
+typedef struct {
+	int resource;		/* RLIMIT_STACK, ... */
+	rlim_t value;
+} HelperRlimit;
+
 /* Running a bridge helper exactly as QEMU's net_bridge_run_helper() does. */
 typedef struct {
 	uid_t uid;		/* run as this user (0: stay root) */
@@ -41,6 +48,7 @@ typedef struct {
 	const char *const *env;	/* the environment, NULL: just PATH */
 	gboolean close_peer;	/* the caller hangs up before the fd comes */
 	guint kill_after_us;	/* SIGKILL the helper after this long, 0: never */
+	const HelperRlimit *rlimit; /* one resource limit to exec it with, or NULL */
 } HelperRunOpts;
 
 typedef struct {

@@ -6,7 +6,12 @@
  * taps are exact under 200 concurrent calls, and no fd leaks.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/if_tun.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -208,6 +213,133 @@ static void test_sigkill_anywhere(void)
 }
 
 typedef struct {
+	const char *name;
+	HelperRlimit limit;
+	const char *refusal;	/* stderr where CAP_SYS_RESOURCE cannot raise it */
+} RlimitCase;
+
+/* Limits that crashed the helper half-way (F5): a tiny stack, a tiny heap,
+ * no file size at all while root's quota state is written. */
+static const RlimitCase rlimit_cases[] = {
+	{ "stack-16k", { RLIMIT_STACK, 16 << 10 },
+	  "tapgate-helper: the caller's RLIMIT_STACK (16384) is below what tapgate-helper needs "
+	  "(1048576)" },
+	{ "data-1m", { RLIMIT_DATA, 1 << 20 },
+	  "tapgate-helper: the caller's RLIMIT_DATA (1048576) is below what tapgate-helper needs "
+	  "(67108864)" },
+	/* The refusal is not seen: stderr is a file here (a memfd), and the
+	 * caller's own limit keeps the helper from writing to it. */
+	{ "fsize-0", { RLIMIT_FSIZE, 0 }, "" },
+	{ "fsize-10", { RLIMIT_FSIZE, 10 }, "tapgate-he" },	/* its first 10 bytes */
+};
+
+/* Whether this (root) process may raise hard limits: containers often drop
+ * CAP_SYS_RESOURCE from the bounding set, and then a setuid helper cannot. */
+static gboolean have_sys_resource(void)
+{
+	g_autofree char *status = NULL;
+	const char *bnd;
+
+	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+	bnd = strstr(status, "CapBnd:");
+	g_assert_nonnull(bnd);
+	return (g_ascii_strtoull(bnd + strlen("CapBnd:"), NULL, 16) >> 24) & 1;
+}
+
+/* Either the limit is raised and the call works, or it is refused before
+ * anything is done; never a crash, never a state file cut short. */
+static void test_rlimit(gconstpointer data)
+{
+	const RlimitCase *c = data;
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) first = { .tapfd = -1 }, r = { .tapfd = -1 };
+	g_autofree char *state = NULL;
+	gboolean raised = have_sys_resource();
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
+	helper_run(setuid_helper, plain_args, &as_user, &first);
+	g_assert_cmpint(first.status, ==, 0);
+	opts.rlimit = &c->limit;
+	helper_run(setuid_helper, plain_args, &opts, &r);
+	g_assert_cmpstr(r.err, ==, raised ? "" : c->refusal);
+	g_assert_cmpint(r.status, ==, raised ? 0 : 1);
+	g_assert_cmpint(r.tapfd >= 0, ==, raised);
+	g_assert_cmpuint(count_taps(), ==, raised ? 2 : 1);
+	g_assert_true(g_file_get_contents("/run/tapgate/ports", &state, NULL, NULL));
+	g_assert_nonnull(strstr(state, first.tapname));
+	if (raised)
+		g_assert_nonnull(strstr(state, r.tapname));
+}
+
+/* What a caller leaves in /run/tapgate is root's, whoever called (not the
+ * caller's group: setuid changes only the euid). */
+static void test_state_root_owned(void)
+{
+	static const char *const paths[] = { "/run/tapgate", "/run/tapgate/lock",
+					     "/run/tapgate/ports" };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
+	helper_run(setuid_helper, plain_args, &as_user, &r);
+	g_assert_cmpint(r.status, ==, 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
+		struct stat st;
+
+		g_assert_cmpint(stat(paths[i], &st), ==, 0);
+		if (st.st_uid != 0 || st.st_gid != 0)
+			g_error("%s is %u:%u, not root:root", paths[i], st.st_uid, st.st_gid);
+	}
+}
+
+/* As @uid: attach to the existing tap @name; 0 or the errno. */
+static int attach_as(uid_t uid, const char *name)
+{
+	pid_t pid = fork();
+	int status;
+
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(200);
+		g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+		fd = open("/dev/net/tun", O_RDWR);
+		_exit(fd < 0 ? 201 : ioctl(fd, TUNSETIFF, &ifr) < 0 ? errno : 0);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The fd's holder makes the tap persistent (no capability needed) and
+ * closes it: only the caller may attach to it again, never another user
+ * (F2). The node is 0666, as udev makes it. */
+static void test_persisted_tap_owned(void)
+{
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	tg_autoclose int root_fd = -1;
+
+	setup_world("[bridge br0]\nallow-users = *\n");
+	sandbox_sh("chmod 0666 /dev/net/tun");
+	helper_run(setuid_helper, plain_args, &as_user, &r);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpint(ioctl(r.tapfd, TUNSETPERSIST, 1), ==, 0);
+	tg_closep(&r.tapfd);
+	g_assert_cmpint(attach_as(SANDBOX_OTHER_UID, r.tapname), ==, EPERM);
+	g_assert_cmpint(attach_as(SANDBOX_USER_UID, r.tapname), ==, 0);
+	/* Clean up as root: attach, drop persistence; the tap dies with the fd. */
+	root_fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	g_strlcpy(ifr.ifr_name, r.tapname, IFNAMSIZ);
+	g_assert_cmpint(ioctl(root_fd, TUNSETIFF, &ifr), ==, 0);
+	g_assert_cmpint(ioctl(root_fd, TUNSETPERSIST, 0), ==, 0);
+	sandbox_sh("chmod 0600 /dev/net/tun");
+}
+
+typedef struct {
 	HelperRun run;
 	const HelperRunOpts *opts;
 } Call;
@@ -397,6 +529,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/hostile/fd-listening-socket", test_fd_listening_socket);
 	TABLETEST_ADD("/fault", fault_cases, test_fault);
 	g_test_add_func("/fault/sigkill-anywhere", test_sigkill_anywhere);
+	TABLETEST_ADD("/fault/rlimit", rlimit_cases, test_rlimit);
+	g_test_add_func("/fault/state-root-owned", test_state_root_owned);
+	g_test_add_func("/hostile/persisted-tap-owned", test_persisted_tap_owned);
 	g_test_add_func("/fault/bridge-flapping", test_bridge_flapping);
 	g_test_add_func("/load/200-at-once", test_200_at_once);
 	g_test_add_func("/load/hook-concurrent-starts", test_hook_concurrent_starts);
