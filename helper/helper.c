@@ -13,6 +13,7 @@
  * half-configured, because the tap dies with our fd.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@
 #include "tg-util.h"
 
 #define PROG "tapgate-helper"
+
+/* How long the caller's socket may stay full before we give up. */
+#define SEND_WAIT_MS 5000
 
 /* The one message for every denial, whatever the reason (CVE-2022-47952). */
 #define DENIED_MESSAGE "access denied by policy (the reason is logged to syslog, authpriv)"
@@ -185,10 +189,23 @@ static int send_fd(int sock, int fd)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
+	/* The socket is the caller's: its buffer may be full on purpose. Wait
+	 * a bounded time for room, never block in sendmsg(). */
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = POLLOUT };
+		int r = poll(&p, 1, SEND_WAIT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
+	}
 }
 
 static PolicyDecision decide(const HelperArgs *args, uid_t uid, gid_t gid)
@@ -434,6 +451,9 @@ int main(int argc, char **argv)
 		r = portstate_append(&st, &e);
 		if (r < 0)
 			die("cannot record the port in the quota state: %s", g_strerror(-r));
+		/* Counted: the lock goes before anything the caller controls (its
+		 * socket) can make us wait. */
+		portstate_close(&st);
 	}
 
 	r = privs_drop_all();

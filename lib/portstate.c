@@ -59,6 +59,35 @@ static int open_owned(PortState *st, const char *name, int flags, GError **error
 	return tg_steal_fd(&fd);
 }
 
+/*
+ * Take the lock, waiting at most PORTSTATE_LOCK_WAIT_MS. Whoever holds it may
+ * be a helper its caller stopped (a setuid program's caller may signal it):
+ * other callers get a clear error in bounded time instead of hanging. No
+ * signals (a library has no business with SIGALRM): try, sleep a little more
+ * each time, up to 1 ms between tries.
+ */
+static int lock_bounded(PortState *st, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + PORTSTATE_LOCK_WAIT_MS * 1000;
+	gulong pause_us = 20;
+
+	while (flock(st->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return fail(error, errno, st, LOCK);
+		if (g_get_monotonic_time() >= deadline) {
+			g_set_error(error, TG_ERROR, ETIMEDOUT,
+				    "%s/%s: still held by another call after %d s; try again",
+				    st->dir, LOCK, PORTSTATE_LOCK_WAIT_MS / 1000);
+			return -ETIMEDOUT;
+		}
+		g_usleep(pause_us);
+		pause_us = MIN(pause_us * 2, 1000);
+	}
+	return 0;
+}
+
 /**
  * portstate_open() - open and lock the state directory, creating it if needed
  * @dir:	root's directory (normally /run/tapgate)
@@ -103,10 +132,7 @@ int portstate_open(const char *dir, PortState *st, GError **error)
 	if (r < 0)
 		return error && *error ? r : fail(error, -r, st, LOCK);
 	st->lockfd = r;
-	while (flock(st->lockfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return fail(error, errno, st, LOCK);
-	return 0;
+	return lock_bounded(st, error);
 }
 
 static gboolean parse_entry(const char *line, PortEntry *e)

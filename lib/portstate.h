@@ -28,6 +28,9 @@ typedef struct {
 
 #define PORTSTATE_INIT { .dirfd = -1, .lockfd = -1, .appendfd = -1 }
 
+/* How long a call waits for the state lock before it gives up. */
+#define PORTSTATE_LOCK_WAIT_MS 5000
+
 int portstate_open(const char *dir, PortState *st, GError **error);
 int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **error);
 int portstate_store(PortState *st, const GArray *entries, GError **error);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -352,6 +353,75 @@ static void test_persisted_tap_owned(void)
 	sandbox_sh("chmod 0600 /dev/net/tun");
 }
 
+/* Another call holds the quota lock and never lets go (its caller stopped
+ * it): this call gives up in bounded time, with a clear line (F1). */
+static void test_lock_held(void)
+{
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	tg_autoclose int lock = -1;
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
+	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/lock");
+	lock = open("/run/tapgate/lock", O_RDWR | O_CLOEXEC);
+	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
+	opts.kill_after_us = 9 * G_USEC_PER_SEC;	/* the old helper waited forever */
+	helper_run(setuid_helper, plain_args, &opts, &r);
+	g_assert_cmpstr(r.err, ==, "tapgate-helper: quota state: /run/tapgate/lock: still held by "
+				   "another call after 5 s; try again");
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_cmpuint(count_taps(), ==, 0);
+}
+
+typedef struct {
+	HelperRun run;
+	gboolean done;
+} Stuck;
+
+static gpointer stuck_call(gpointer data)
+{
+	static const char *const args[] = { "--br=br0", "--fd=1002", NULL };
+	Stuck *s = data;
+	HelperRunOpts opts = as_user;
+
+	opts.kill_after_us = 9 * G_USEC_PER_SEC;
+	helper_run(setuid_helper, args, &opts, &s->run);
+	g_atomic_int_set(&s->done, TRUE);
+	return NULL;
+}
+
+/* A caller whose socket is full on purpose: its helper gives up after a
+ * bounded wait, and meanwhile nobody else's call waits for it (F1: the lock
+ * was held across the send). */
+static void test_full_socket(void)
+{
+	g_auto(HelperRun) other = { .tapfd = -1 };
+	Stuck stuck = { .run = { .tapfd = -1 } };
+	char junk[4096] = { 0 };
+	GThread *th;
+	int sv[2];
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+	while (send(sv[0], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	g_assert_cmpint(dup2(sv[0], 1002), ==, 1002);	/* inherited by the helper */
+	close(sv[0]);
+	th = g_thread_new("stuck", stuck_call, &stuck);
+	g_usleep(G_USEC_PER_SEC / 2);	/* it is waiting to send by now */
+	helper_run(setuid_helper, plain_args, &as_user, &other);
+	g_assert_cmpint(other.status, ==, 0);
+	g_assert_false(g_atomic_int_get(&stuck.done));
+	g_thread_join(th);
+	close(1002);
+	close(sv[1]);
+	g_assert_cmpstr(stuck.run.err, ==, "tapgate-helper: cannot send the tap's descriptor over "
+					   "'--fd=1002': Connection timed out");
+	g_assert_cmpint(stuck.run.status, ==, 1);
+	helper_run_clear(&stuck.run);
+	g_assert_cmpuint(count_taps(), ==, 1);	/* the other call's */
+}
+
 typedef struct {
 	HelperRun run;
 	const HelperRunOpts *opts;
@@ -549,6 +619,8 @@ int main(int argc, char **argv)
 #endif
 	g_test_add_func("/fault/state-root-owned", test_state_root_owned);
 	g_test_add_func("/hostile/persisted-tap-owned", test_persisted_tap_owned);
+	g_test_add_func("/hostile/lock-held", test_lock_held);
+	g_test_add_func("/hostile/full-socket", test_full_socket);
 	g_test_add_func("/fault/bridge-flapping", test_bridge_flapping);
 	g_test_add_func("/load/200-at-once", test_200_at_once);
 	g_test_add_func("/load/hook-concurrent-starts", test_hook_concurrent_starts);
