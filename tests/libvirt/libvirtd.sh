@@ -79,3 +79,12 @@ libvirt_version() {
 	[ -n "$n" ] || { echo "cannot read libvirtd's version" >&2; echo 0; return 1; }
 	echo "$n"
 }
+
+# domain_xml NAME UUID TEXT: a diskless guest whose NIC and metadata are what
+# 'tapgate xml interface' printed (TEXT).
+domain_xml() {
+	echo "<domain type='qemu'><name>$1</name><uuid>$2</uuid>"
+	echo "<metadata>$(sed -n '/<tapgate:ports/,$p' <<<"$3")</metadata>"
+	echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+	echo "<devices>$(sed -n '/<interface/,/<\/interface>/p' <<<"$3")</devices></domain>"
+}

@@ -20,15 +20,6 @@ ip link add br0 type bridge vlan_filtering 1
 ip link set br0 up
 
 uuid=5b0e7c52-30d1-4f6e-9a41-6e0f8a1c2d3b
-# domain NAME IFACE_AND_METADATA: a diskless guest with what 'tapgate xml' wrote.
-domain() {
-	local out=$2
-	echo "<domain type='qemu'><name>$1</name><uuid>$uuid</uuid>"
-	echo "<metadata>$(sed -n '/<tapgate:ports/,$p' <<<"$out")</metadata>"
-	echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
-	echo "<devices>$(sed -n '/<interface/,/<\/interface>/p' <<<"$out")</devices></domain>"
-}
-
 # vlans_of TAP: the VLAN ids on a port, one line each.
 vlans_of() { bridge -j vlan show dev "$1" | grep -o '"vlan":[0-9]*' | sort -u; }
 
@@ -41,7 +32,7 @@ echo "# libvirt $version"
 out=$("$TAPGATE_CLI" xml interface --bridge br0 --uuid "$uuid" --vlan 100 --pin-mac \
 	--target-libvirt "$version")
 mac=$(sed -n "s/.*<mac address=\"\([^\"]*\)\".*/\1/p" <<<"$out")
-domain vm1 "$out" > /tmp/vm1.xml
+domain_xml vm1 "$uuid" "$out" > /tmp/vm1.xml
 
 t_generated() {
 	cat /tmp/vm1.xml

@@ -161,12 +161,7 @@ t_xml_round_trip() {
 	local iface net
 	iface=$("$TAPGATE_CLI" xml interface --bridge br0 --uuid 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 \
 		--vlan 100 --pin-mac --isolated | grep -v '^<!--')
-	{
-		echo "<domain type='qemu'><name>vm4</name><uuid>0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0</uuid>"
-		echo "<metadata>$(echo "$iface" | sed -n '/<tapgate:ports/,$p')</metadata>"
-		echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
-		echo "<devices>$(echo "$iface" | sed -n '1,/<\/interface>/p')</devices></domain>"
-	} > /tmp/vm4.xml
+	domain_xml vm4 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 "$iface" > /tmp/vm4.xml
 	cat /tmp/vm4.xml
 	v define /tmp/vm4.xml || return 1
 	v dumpxml vm4 > /tmp/vm4.back
@@ -201,12 +196,7 @@ t_vlan_unfiltered() {
 	version=$(libvirt_version_string)
 	out=$("$TAPGATE_CLI" xml interface --bridge br0 --uuid 6a1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 \
 		--vlan 100 --target-libvirt "$version") || return 1
-	{
-		echo "<domain type='qemu'><name>vm7</name><uuid>6a1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0</uuid>"
-		echo "<metadata>$(echo "$out" | sed -n '/<tapgate:ports/,$p')</metadata>"
-		echo "<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
-		echo "<devices>$(echo "$out" | sed -n '/<interface/,/<\/interface>/p')</devices></domain>"
-	} > /tmp/vm7.xml
+	domain_xml vm7 6a1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 "$out" > /tmp/vm7.xml
 	cat /tmp/vm7.xml
 	v define /tmp/vm7.xml || return 1
 	err=$(v start vm7 2>&1) && { echo "started anyway"; return 1; }
