@@ -245,6 +245,10 @@ static gboolean port_alive(const PortEntry *e, void *data)
 	return link_get(data, e->tap, &info) == 0 && info.ifindex == e->ifindex;
 }
 
+static void on_alarm(int sig)
+{
+}
+
 /* Count the target's ports under the state lock, before privileges go. */
 static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget *t, uid_t uid,
 			  gid_t gid)
@@ -252,9 +256,14 @@ static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget 
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GArray) entries = NULL;
 	guint dropped = 0;
+	int r;
 
-	if (portstate_open(TG_STATE_DIR, st, &err) < 0 ||
-	    portstate_load(st, &entries, &dropped, &err) < 0)
+	/* The wait for the lock is bounded: SIGALRM interrupts flock(). */
+	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL);
+	alarm(PORTSTATE_LOCK_WAIT_MS / 1000 + 1);
+	r = portstate_open(TG_STATE_DIR, st, &err);
+	alarm(0);
+	if (r < 0 || portstate_load(st, &entries, &dropped, &err) < 0)
 		die("quota state: %s", err->message);
 	if (dropped)
 		log_msg(LOG_WARNING, "dropped %u unreadable line%s of the quota state", dropped,
@@ -357,9 +366,13 @@ int main(int argc, char **argv)
 	umask(022);
 	sanitize_std_fds();
 	/* Setuid changes only the euid: files we make (the quota state) would
-	 * take the caller's group. */
+	 * take the caller's group, and the caller, still our real uid, could
+	 * stop or kill us at any moment, the quota lock held. Until we become
+	 * the caller for good, we are root through and through. */
 	if (geteuid() == 0 && getegid() != 0 && setegid(0) < 0)
 		die("cannot switch to group root: %s", g_strerror(errno));
+	if (geteuid() == 0 && getuid() != 0 && setresuid(0, 0, 0) < 0)
+		die("cannot switch to user root: %s", g_strerror(errno));
 
 	if (helper_args_parse(&args, argc, argv, &err) < 0)
 		die("%s (try '--help')", err->message);
@@ -398,8 +411,31 @@ int main(int argc, char **argv)
 	r = tg_nl_open(&sk);
 	if (r < 0)
 		die("cannot open a netlink socket: %s", g_strerror(-r));
-	if (quota)
+	/* The tap exists before the count, so that the count, the tap and its
+	 * entry happen under the lock in one stretch that the caller cannot
+	 * stop: we are all root here (see the setresuid() above). Should we
+	 * fail later, the tap dies with us and the next call culls its entry. */
+	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
+	if (r < 0)
+		die("cannot create a tap device: %s", g_strerror(-r));
+	r = tap_set_owner(tun, uid, gid);
+	if (r < 0)
+		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, g_strerror(-r));
+	r = link_get(sk, name, &tap);
+	if (r < 0)
+		die("cannot look up tap '%s': %s", name, g_strerror(-r));
+	if (quota) {
+		PortEntry e = { .ifindex = tap.ifindex, .uid = uid, .gid = gid };
+
 		quota_reserve(&st, sk, t, uid, gid);
+		g_strlcpy(e.tap, name, sizeof(e.tap));
+		g_strlcpy(e.target, t->quota_key, sizeof(e.target));
+		g_strdelimit(e.target, " ", ':');
+		r = portstate_append(&st, &e);
+		if (r < 0)
+			die("cannot record the port in the quota state: %s", g_strerror(-r));
+		portstate_close(&st);	/* counted: nobody waits for us any more */
+	}
 	r = privs_keep_net_admin(uid, gid);
 	if (r < 0)
 		die("cannot keep CAP_NET_ADMIN: %s (is " PROG " installed setuid root, or with "
@@ -410,15 +446,6 @@ int main(int argc, char **argv)
 	mtu = br.mtu;
 	if (t->vxlan.vni)
 		mtu = target_vxlan(sk, t, qbr, &br, made_bridge);
-	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
-	if (r < 0)
-		die("cannot create a tap device: %s", g_strerror(-r));
-	r = tap_set_owner(tun, uid, gid);
-	if (r < 0)
-		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, g_strerror(-r));
-	r = link_get(sk, name, &tap);
-	if (r < 0)
-		die("cannot look up tap '%s': %s", name, g_strerror(-r));
 	link_random_host_mac(mac);
 	r = link_disable_ipv6(name);
 	if (r < 0)
@@ -442,19 +469,6 @@ int main(int argc, char **argv)
 	r = link_set_up(sk, tap.ifindex);
 	if (r < 0)
 		die("cannot bring tap '%s' up: %s", name, g_strerror(-r));
-	if (quota) {
-		PortEntry e = { .ifindex = tap.ifindex, .uid = uid, .gid = gid };
-
-		g_strlcpy(e.tap, name, sizeof(e.tap));
-		g_strlcpy(e.target, t->quota_key, sizeof(e.target));
-		g_strdelimit(e.target, " ", ':');
-		r = portstate_append(&st, &e);
-		if (r < 0)
-			die("cannot record the port in the quota state: %s", g_strerror(-r));
-		/* Counted: the lock goes before anything the caller controls (its
-		 * socket) can make us wait. */
-		portstate_close(&st);
-	}
 
 	r = privs_drop_all();
 	if (r < 0)

@@ -6,9 +6,10 @@
  *
  * The helper's privilege timeline:
  *
- *	exec .. policy decision	 root (setuid) or file capabilities, as given
+ *	exec .. policy decision	 root (setuid: all uids root) or file capabilities
  *	open /dev/net/tun	 still as given: the node may be mode 0600
- *	create + attach tap	 CAP_NET_ADMIN only, as the caller's uid
+ *	create tap, count quota	 still as given: the caller cannot stop us locked
+ *	attach, VLANs, up	 CAP_NET_ADMIN only, as the caller's uid
  *	send the fd		 no capabilities at all, as the caller's uid
  */
 #include <errno.h>

@@ -60,21 +60,17 @@ static int open_owned(PortState *st, const char *name, int flags, GError **error
 }
 
 /*
- * Take the lock, waiting at most PORTSTATE_LOCK_WAIT_MS. Whoever holds it may
- * be a helper its caller stopped (a setuid program's caller may signal it):
- * other callers get a clear error in bounded time instead of hanging. No
- * signals (a library has no business with SIGALRM): try, sleep a little more
- * each time, up to 1 ms between tries.
+ * Take the lock, waiting at most PORTSTATE_LOCK_WAIT_MS: a blocking flock()
+ * (the kernel wakes waiters at once, in turn) that the caller's timer
+ * interrupts; a library has no business installing signal handlers, so the
+ * helper arms SIGALRM, and an EINTR before the deadline just waits on.
  */
 static int lock_bounded(PortState *st, GError **error)
 {
 	gint64 deadline = g_get_monotonic_time() + PORTSTATE_LOCK_WAIT_MS * 1000;
-	gulong pause_us = 20;
 
-	while (flock(st->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK)
+	while (flock(st->lockfd, LOCK_EX) < 0) {
+		if (errno != EINTR)
 			return fail(error, errno, st, LOCK);
 		if (g_get_monotonic_time() >= deadline) {
 			g_set_error(error, TG_ERROR, ETIMEDOUT,
@@ -82,8 +78,6 @@ static int lock_bounded(PortState *st, GError **error)
 				    st->dir, LOCK, PORTSTATE_LOCK_WAIT_MS / 1000);
 			return -ETIMEDOUT;
 		}
-		g_usleep(pause_us);
-		pause_us = MIN(pause_us * 2, 1000);
 	}
 	return 0;
 }
@@ -95,7 +89,9 @@ static int lock_bounded(PortState *st, GError **error)
  * @error:	set on failure
  *
  * Must run while privileged. The directory must be root's and writable by
- * nobody else, and may not be a symlink.
+ * nobody else, and may not be a symlink. The wait for the lock ends when a
+ * signal interrupts it after PORTSTATE_LOCK_WAIT_MS: the caller arms a timer
+ * (alarm()) with a handler that does not restart system calls.
  *
  * Return: 0 or -errno
  */

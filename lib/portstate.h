@@ -29,7 +29,7 @@ typedef struct {
 #define PORTSTATE_INIT { .dirfd = -1, .lockfd = -1, .appendfd = -1 }
 
 /* How long a call waits for the state lock before it gives up. */
-#define PORTSTATE_LOCK_WAIT_MS 5000
+#define PORTSTATE_LOCK_WAIT_MS 10000
 
 int portstate_open(const char *dir, PortState *st, GError **error);
 int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **error);

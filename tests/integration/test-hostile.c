@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <linux/if_tun.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -365,12 +366,81 @@ static void test_lock_held(void)
 	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/lock");
 	lock = open("/run/tapgate/lock", O_RDWR | O_CLOEXEC);
 	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
-	opts.kill_after_us = 9 * G_USEC_PER_SEC;	/* the old helper waited forever */
+	opts.kill_after_us = 15 * G_USEC_PER_SEC;	/* the old helper waited forever */
 	helper_run(setuid_helper, plain_args, &opts, &r);
 	g_assert_cmpstr(r.err, ==, "tapgate-helper: quota state: /run/tapgate/lock: still held by "
-				   "another call after 5 s; try again");
+				   "another call after 10 s; try again");
 	g_assert_cmpint(r.status, ==, 1);
 	g_assert_cmpuint(count_taps(), ==, 0);
+}
+
+/* The pid of a running setuid helper, or 0. */
+static pid_t helper_pid(void)
+{
+	g_autoptr(GDir) d = g_dir_open("/proc", 0, NULL);
+	const char *e;
+
+	while ((e = g_dir_read_name(d))) {
+		g_autofree char *link = g_strdup_printf("/proc/%s/exe", e);
+		g_autofree char *exe = g_file_read_link(link, NULL);
+
+		if (exe && !g_strcmp0(exe, setuid_helper))
+			return (pid_t)atoi(e);
+	}
+	return 0;
+}
+
+/* As @uid: kill(@pid, @sig); 0 or the errno. */
+static int signal_as(uid_t uid, pid_t pid, int sig)
+{
+	pid_t child = fork();
+	int status;
+
+	g_assert_cmpint(child, >=, 0);
+	if (child == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(200);
+		_exit(kill(pid, sig) < 0 ? errno : 0);
+	}
+	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static gpointer user_call(gpointer data)
+{
+	HelperRunOpts opts = as_user;
+
+	opts.kill_after_us = 9 * G_USEC_PER_SEC;
+	helper_run(setuid_helper, plain_args, &opts, data);
+	return NULL;
+}
+
+/* While the helper is root (the decision, the quota lock, the count), its
+ * caller cannot stop or kill it: a stopped helper would keep the lock from
+ * every other call (F1). Here it waits for a lock the test holds. */
+static void test_caller_cannot_stop(void)
+{
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	tg_autoclose int lock = -1;
+	GThread *th;
+	pid_t pid = 0;
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
+	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/lock");
+	lock = open("/run/tapgate/lock", O_RDWR | O_CLOEXEC);
+	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
+	th = g_thread_new("user", user_call, &r);
+	for (int i = 0; i < 200 && !(pid = helper_pid()); i++)
+		g_usleep(10000);
+	g_assert_cmpint(pid, >, 0);
+	g_assert_cmpint(signal_as(SANDBOX_USER_UID, pid, SIGSTOP), ==, EPERM);
+	g_assert_cmpint(signal_as(SANDBOX_USER_UID, pid, SIGKILL), ==, EPERM);
+	tg_closep(&lock);
+	g_thread_join(th);
+	g_assert_cmpstr(r.err, ==, "");
+	g_assert_cmpint(r.status, ==, 0);
 }
 
 typedef struct {
@@ -621,6 +691,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hostile/persisted-tap-owned", test_persisted_tap_owned);
 	g_test_add_func("/hostile/lock-held", test_lock_held);
 	g_test_add_func("/hostile/full-socket", test_full_socket);
+	g_test_add_func("/hostile/caller-cannot-stop", test_caller_cannot_stop);
 	g_test_add_func("/fault/bridge-flapping", test_bridge_flapping);
 	g_test_add_func("/load/200-at-once", test_200_at_once);
 	g_test_add_func("/load/hook-concurrent-starts", test_hook_concurrent_starts);
