@@ -306,27 +306,32 @@ static void test_state_root_owned(void)
 	}
 }
 
-/* As @uid: attach to the existing tap @name; 0 or the errno. */
-static int attach_as(uid_t uid, const char *name)
+/* Run @fn(@data) in a child as @uid (no groups): its result, an errno. */
+static int as_uid(uid_t uid, int (*fn)(const void *data), const void *data)
 {
 	pid_t pid = fork();
 	int status;
 
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
-		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
-		int fd;
-
 		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
 		    setresuid(uid, uid, uid) < 0)
 			_exit(200);
-		g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
-		fd = open("/dev/net/tun", O_RDWR);
-		_exit(fd < 0 ? 201 : ioctl(fd, TUNSETIFF, &ifr) < 0 ? errno : 0);
+		_exit(fn(data));
 	}
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
+}
+
+/* Attach to the existing tap named @data: 0 or the errno. */
+static int attach_tap(const void *data)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd = open("/dev/net/tun", O_RDWR);
+
+	g_strlcpy(ifr.ifr_name, data, IFNAMSIZ);
+	return fd < 0 ? 201 : ioctl(fd, TUNSETIFF, &ifr) < 0 ? errno : 0;
 }
 
 /* The fd's holder makes the tap persistent (no capability needed) and
@@ -344,8 +349,8 @@ static void test_persisted_tap_owned(void)
 	g_assert_cmpint(r.status, ==, 0);
 	g_assert_cmpint(ioctl(r.tapfd, TUNSETPERSIST, 1), ==, 0);
 	tg_closep(&r.tapfd);
-	g_assert_cmpint(attach_as(SANDBOX_OTHER_UID, r.tapname), ==, EPERM);
-	g_assert_cmpint(attach_as(SANDBOX_USER_UID, r.tapname), ==, 0);
+	g_assert_cmpint(as_uid(SANDBOX_OTHER_UID, attach_tap, r.tapname), ==, EPERM);
+	g_assert_cmpint(as_uid(SANDBOX_USER_UID, attach_tap, r.tapname), ==, 0);
 	/* Clean up as root: attach, drop persistence; the tap dies with the fd. */
 	root_fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	g_strlcpy(ifr.ifr_name, r.tapname, IFNAMSIZ);
@@ -390,22 +395,17 @@ static pid_t helper_pid(void)
 	return 0;
 }
 
-/* As @uid: kill(@pid, @sig); 0 or the errno. */
-static int signal_as(uid_t uid, pid_t pid, int sig)
-{
-	pid_t child = fork();
-	int status;
+typedef struct {
+	pid_t pid;
+	int sig;
+} Signal;
 
-	g_assert_cmpint(child, >=, 0);
-	if (child == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-		    setresuid(uid, uid, uid) < 0)
-			_exit(200);
-		_exit(kill(pid, sig) < 0 ? errno : 0);
-	}
-	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
-	g_assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+/* kill() as described by @data: 0 or the errno. */
+static int send_signal(const void *data)
+{
+	const Signal *s = data;
+
+	return kill(s->pid, s->sig) < 0 ? errno : 0;
 }
 
 static gpointer user_call(gpointer data)
@@ -435,8 +435,8 @@ static void test_caller_cannot_stop(void)
 	for (int i = 0; i < 200 && !(pid = helper_pid()); i++)
 		g_usleep(10000);
 	g_assert_cmpint(pid, >, 0);
-	g_assert_cmpint(signal_as(SANDBOX_USER_UID, pid, SIGSTOP), ==, EPERM);
-	g_assert_cmpint(signal_as(SANDBOX_USER_UID, pid, SIGKILL), ==, EPERM);
+	g_assert_cmpint(as_uid(SANDBOX_USER_UID, send_signal, &(Signal){ pid, SIGSTOP }), ==, EPERM);
+	g_assert_cmpint(as_uid(SANDBOX_USER_UID, send_signal, &(Signal){ pid, SIGKILL }), ==, EPERM);
 	tg_closep(&lock);
 	g_thread_join(th);
 	g_assert_cmpstr(r.err, ==, "");
