@@ -275,68 +275,17 @@ static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget 
 		die("%s", err->message);
 }
 
-/* The bridge the tap goes on, made if the network's bridge is ours to make;
- * TRUE if this call made it. */
-static gboolean target_bridge(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
-			      LinkInfo *br)
+/* Everything but the tap is root's job ('tapgate apply'): read, never made. */
+static void target_preflight(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
+			     PortPreflight *pf)
 {
 	g_autoptr(GError) err = NULL;
-	int r = network_bridge(sk, t, br, &err);
 
-	if (r >= 0)
-		return r == 1;
+	if (port_preflight(sk, t, pf, &err) == 0)
+		return;
 	if (t->network)
 		die("network '%s': %s", qname, err->message);
 	die("%s", err->message);
-}
-
-/* A VLAN asked for needs a filtering bridge; no VLAN asked for on a filtering
- * bridge would leave the port in the default VLAN, which only policy may allow. */
-static void target_vlan_filtering(struct nl_sock *sk, const PolicyTarget *t, LinkInfo *br)
-{
-	int r;
-
-	if (t->vlan.mode == PORT_PLAIN) {
-		if (br->vlan_filtering && !t->vlan.keep_default_vlan)
-			die("bridge '%s' filters VLANs: ask for a VLAN (a network, or '--vlan=ID'), "
-			    "or set 'keep-default-vlan = true' for it in the policy", t->bridge);
-		return;
-	}
-	if (br->vlan_filtering)
-		return;
-	if (!t->managed)
-		die("bridge '%s' does not filter VLANs (vlan_filtering is off), and the policy "
-		    "does not let tapgate switch it on ('managed = true' in [bridge %s])",
-		    t->bridge, t->bridge);
-	r = link_set_vlan_filtering(sk, br->ifindex, TRUE);
-	if (r == -EOPNOTSUPP)
-		die("cannot filter VLANs on bridge '%s': this kernel has no bridge VLAN filtering",
-		    t->bridge);
-	if (r < 0 || (r = link_get(sk, t->bridge, br)) < 0)
-		die("cannot switch on vlan_filtering on bridge '%s': %s", t->bridge, g_strerror(-r));
-	if (!br->vlan_filtering)
-		die("bridge '%s' did not switch on vlan_filtering", t->bridge);
-	log_msg(LOG_NOTICE, "switched on vlan_filtering on bridge %s (default_pvid %u)", t->bridge,
-	       br->default_pvid);
-}
-
-/* A network that spans hosts: its VXLAN port, made or checked. Returns the
- * MTU for the tap: what the tunnel leaves, and no more than the bridge's. */
-static uint32_t target_vxlan(struct nl_sock *sk, const PolicyTarget *t, const char *qname,
-			     LinkInfo *br, gboolean made_bridge)
-{
-	g_autoptr(GError) err = NULL;
-	VxlanState vs;
-
-	if (network_tunnel(sk, t, br, made_bridge, &vs, &err) < 0)
-		die("network '%s': %s", qname, err->message);
-	if (vs.created)
-		log_msg(LOG_NOTICE, "created %s (VNI %u, MTU %u over %s) in bridge %s", vs.name,
-			t->vxlan.vni, vs.mtu, vs.underlay, t->bridge);
-	if (vs.peers_added || vs.peers_removed)
-		log_msg(LOG_NOTICE, "%s: %u flood entries added, %u removed", vs.name,
-			vs.peers_added, vs.peers_removed);
-	return MIN(br->mtu, vs.mtu);
 }
 
 int main(int argc, char **argv)
@@ -349,13 +298,13 @@ int main(int argc, char **argv)
 	tg_autoclose int tun = -1;
 	PolicyDecision d;
 	const PolicyTarget *t;
-	LinkInfo br, tap;
+	PortPreflight pf;
+	LinkInfo tap;
 	char name[IFNAMSIZ];
-	gboolean vnet_on = FALSE, quota, made_bridge;
+	gboolean vnet_on = FALSE, quota;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	uint8_t mac[6];
-	uint32_t mtu;
 	int r;
 
 	/* Nothing from the environment may steer a privileged program. */
@@ -411,6 +360,7 @@ int main(int argc, char **argv)
 	r = tg_nl_open(&sk);
 	if (r < 0)
 		die("cannot open a netlink socket: %s", g_strerror(-r));
+	target_preflight(sk, t, qbr, &pf);
 	/* The tap exists before the count, so that the count, the tap and its
 	 * entry happen under the lock in one stretch that the caller cannot
 	 * stop: we are all root here (see the setresuid() above). Should we
@@ -441,16 +391,11 @@ int main(int argc, char **argv)
 		die("cannot keep CAP_NET_ADMIN: %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", g_strerror(-r));
 
-	made_bridge = target_bridge(sk, t, qbr, &br);
-	target_vlan_filtering(sk, t, &br);
-	mtu = br.mtu;
-	if (t->vxlan.vni)
-		mtu = target_vxlan(sk, t, qbr, &br, made_bridge);
 	link_random_host_mac(mac);
 	r = link_disable_ipv6(name);
 	if (r < 0)
 		die("cannot disable IPv6 on tap '%s': %s", name, g_strerror(-r));
-	r = link_set_port(sk, tap.ifindex, mtu, mac, br.ifindex);
+	r = link_set_port(sk, tap.ifindex, pf.mtu, mac, pf.br.ifindex);
 	if (r == -EXFULL)
 		die("bridge '%s' is full (a Linux bridge holds at most 1023 ports)", t->bridge);
 	if (r == -ENODEV)
@@ -459,8 +404,8 @@ int main(int argc, char **argv)
 		die("cannot attach tap '%s' to bridge '%s': %s", name, t->bridge, g_strerror(-r));
 	/* VLANs go on while the port is still down: it never forwards a frame
 	 * in a VLAN it should not be in. */
-	if (br.vlan_filtering) {
-		r = bridge_vlan_reconcile(sk, tap.ifindex, &t->vlan, br.default_pvid, NULL, NULL);
+	if (pf.br.vlan_filtering) {
+		r = bridge_vlan_reconcile(sk, tap.ifindex, &t->vlan, pf.br.default_pvid, NULL, NULL);
 		if (r == -EPROTO)
 			die("the VLANs of tap '%s' did not read back as configured", name);
 		if (r < 0)

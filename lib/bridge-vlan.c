@@ -118,6 +118,36 @@ static int send_vids(struct nl_sock *sk, int type, int ifindex, const PortVlanSt
 	return tg_nl_transact(sk, msg, NULL, NULL);
 }
 
+/* Make the port's VLANs @expect: adds with their flags, deletes of the
+ * rest, then a read-back. 1 if something changed, 0 if nothing had to. */
+static int set_state(struct nl_sock *sk, int ifindex, const PortVlanState *expect,
+		     const PortVlanState *got_in)
+{
+	PortVlanState got = *got_in, extra = { 0 };
+	int r;
+
+	if (vlan_set_equal(&got.vids, &expect->vids) &&
+	    vlan_set_equal(&got.untagged, &expect->untagged) && got.pvid == expect->pvid)
+		return 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(extra.vids.bits); i++)
+		extra.vids.bits[i] = got.vids.bits[i] & ~expect->vids.bits[i];
+	/* == bridge vlan add dev PORT vid V [pvid] [untagged] (ranges for trunks) */
+	if (vlan_set_count(&expect->vids) &&
+	    (r = send_vids(sk, RTM_SETLINK, ifindex, expect)) < 0)
+		return r;
+	/* == bridge vlan del dev PORT vid V (the default VLAN, anything else extra) */
+	if (vlan_set_count(&extra.vids) && (r = send_vids(sk, RTM_DELLINK, ifindex, &extra)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	r = bridge_vlan_get(sk, ifindex, &got);
+	if (r < 0)
+		return r;
+	if (!vlan_set_equal(&got.vids, &expect->vids) ||
+	    !vlan_set_equal(&got.untagged, &expect->untagged) || got.pvid != expect->pvid)
+		return -EPROTO;
+	return 1;
+}
+
 /**
  * bridge_vlan_reconcile() - make a bridge port's VLANs exactly what the policy says
  * @sk:		rtnetlink socket
@@ -139,7 +169,7 @@ int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
 			  unsigned int default_pvid, const PortVlanState *known,
 			  PortVlanState *before)
 {
-	PortVlanState expect, got, extra = { 0 };
+	PortVlanState expect, got;
 	int r;
 
 	bridge_vlan_expected(want, default_pvid, &expect);
@@ -149,25 +179,50 @@ int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
 		return r;
 	if (before)
 		*before = got;
-	if (vlan_set_equal(&got.vids, &expect.vids) &&
-	    vlan_set_equal(&got.untagged, &expect.untagged) && got.pvid == expect.pvid)
-		return 0;
-	for (size_t i = 0; i < G_N_ELEMENTS(extra.vids.bits); i++)
-		extra.vids.bits[i] = got.vids.bits[i] & ~expect.vids.bits[i];
-	/* == bridge vlan add dev PORT vid V [pvid] [untagged] (ranges for trunks) */
-	if (vlan_set_count(&expect.vids) && (r = send_vids(sk, RTM_SETLINK, ifindex, &expect)) < 0)
-		return r;
-	/* == bridge vlan del dev PORT vid V (the default VLAN, anything else extra) */
-	if (vlan_set_count(&extra.vids) && (r = send_vids(sk, RTM_DELLINK, ifindex, &extra)) < 0 &&
-	    r != -ENOENT)
-		return r;
-	r = bridge_vlan_get(sk, ifindex, &got);
-	if (r < 0)
-		return r;
-	if (!vlan_set_equal(&got.vids, &expect.vids) ||
-	    !vlan_set_equal(&got.untagged, &expect.untagged) || got.pvid != expect.pvid)
-		return -EPROTO;
-	return 1;
+	return set_state(sk, ifindex, &expect, &got);
+}
+
+/**
+ * bridge_vlan_set() - give a bridge port exactly these VLANs
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port
+ * @state:	its VLANs, untagged ones and PVID (what bridge_vlan_get() read
+ *		earlier, to put a port back as it was)
+ *
+ * Return: 1 if something changed, 0 if nothing had to, -EPROTO if the
+ * read-back differs, or -errno
+ */
+int bridge_vlan_set(struct nl_sock *sk, int ifindex, const PortVlanState *state)
+{
+	PortVlanState got;
+	int r = bridge_vlan_get(sk, ifindex, &got);
+
+	return r < 0 ? r : set_state(sk, ifindex, state, &got);
+}
+
+/**
+ * bridge_vlan_add() - add one VLAN to a port, or to the bridge itself
+ * @sk:		rtnetlink socket
+ * @ifindex:	the port, or the bridge
+ * @vid:	the VLAN
+ * @pvid_untagged: make it the PVID, egressing untagged
+ * @self:	@ifindex is the bridge: its own (host-facing) VLAN
+ *
+ * Return: 0 or -errno
+ */
+int bridge_vlan_add(struct nl_sock *sk, int ifindex, unsigned int vid, gboolean pvid_untagged,
+		    gboolean self)
+{
+	/* == bridge vlan add dev X vid V [pvid untagged] [self] */
+	struct nlattr *spec;
+	g_autoptr(NlMsg) msg = port_msg(RTM_SETLINK, ifindex, &spec);
+	unsigned int flags = pvid_untagged ? BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED : 0;
+
+	if (!msg || (self && nla_put_u16(msg, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF) < 0) ||
+	    put_vlan_info(msg, vid, flags) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, spec);
+	return tg_nl_transact(sk, msg, NULL, NULL);
 }
 
 struct vlan_dump {

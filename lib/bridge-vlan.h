@@ -18,6 +18,9 @@ void bridge_vlan_expected(const PortVlan *want, unsigned int default_pvid,
 int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,
 			  unsigned int default_pvid, const PortVlanState *known,
 			  PortVlanState *before);
+int bridge_vlan_set(struct nl_sock *sk, int ifindex, const PortVlanState *state);
+int bridge_vlan_add(struct nl_sock *sk, int ifindex, unsigned int vid, gboolean pvid_untagged,
+		    gboolean self);
 int bridge_vlan_dump(struct nl_sock *sk, GHashTable **by_index);
 char *bridge_vlan_state_describe(const PortVlanState *st);
 int bridge_vlan_get(struct nl_sock *sk, int ifindex, PortVlanState *state);

@@ -179,8 +179,14 @@ int link_get(struct nl_sock *sk, const char *name, LinkInfo *info)
 	return r;
 }
 
-/* An RTM_NEWLINK for an existing link, to which the caller adds attributes. */
-static NlMsg *link_change_msg(int ifindex, int flags)
+/**
+ * link_change_msg() - an RTM_NEWLINK for a link, to which the caller adds attributes
+ * @ifindex:	the link, or 0 for a new one
+ * @flags:	NLM_F_* flags (NLM_F_CREATE | NLM_F_EXCL for a new link)
+ *
+ * Return: the message, or NULL without memory
+ */
+NlMsg *link_change_msg(int ifindex, int flags)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	NlMsg *msg = nlmsg_alloc_simple(RTM_NEWLINK, flags);
@@ -257,145 +263,6 @@ int link_set_up(struct nl_sock *sk, int ifindex)
 	ifi = nlmsg_data(nlmsg_hdr(msg));
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_set_master() - make a link a port of a bridge
- * @sk:		rtnetlink socket
- * @ifindex:	the link
- * @master:	the bridge's ifindex
- *
- * Return: 0 or -errno
- */
-int link_set_master(struct nl_sock *sk, int ifindex, int master)
-{
-	/* == ip link set dev X master BRIDGE */
-	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
-
-	if (!msg || nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0)
-		return -ENOMEM;
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_create_bridge() - create a bridge, failing if the name is taken
- * @sk:		rtnetlink socket
- * @name:	its name
- *
- * Return: 0, -EEXIST, or -errno
- */
-int link_create_bridge(struct nl_sock *sk, const char *name)
-{
-	/* == ip link add name NAME type bridge */
-	g_autoptr(NlMsg) msg = link_change_msg(0, NLM_F_CREATE | NLM_F_EXCL);
-	struct nlattr *li;
-
-	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
-		return -ENOMEM;
-	nla_nest_end(msg, li);
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_create_vxlan() - create a VXLAN device, failing if the name is taken
- * @sk:		rtnetlink socket
- * @name:	its name ("vx10100")
- * @vx:		VNI, source address, UDP port, learning, MTU
- *
- * Return: 0, -EEXIST, or -errno
- */
-int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx)
-{
-	/* == ip link add NAME mtu MTU type vxlan id VNI local ADDR dstport PORT [no]learning */
-	g_autoptr(NlMsg) msg = link_change_msg(0, NLM_F_CREATE | NLM_F_EXCL);
-	int v4 = vx->local.family == AF_INET;
-	struct nlattr *li, *data;
-
-	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    (vx->mtu && nla_put_u32(msg, IFLA_MTU, vx->mtu) < 0) ||
-	    !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "vxlan") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
-	    nla_put_u32(msg, IFLA_VXLAN_ID, vx->vni) < 0 ||
-	    nla_put(msg, v4 ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, tg_addr_len(&vx->local),
-		    vx->local.bytes) < 0 ||
-	    nla_put_u16(msg, IFLA_VXLAN_PORT, htons((uint16_t)vx->port)) < 0 ||
-	    nla_put_u8(msg, IFLA_VXLAN_LEARNING, vx->learning ? 1 : 0) < 0)
-		return -ENOMEM;
-	nla_nest_end(msg, data);
-	nla_nest_end(msg, li);
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_delete() - delete a link
- * @sk:		rtnetlink socket
- * @ifindex:	the link
- *
- * Return: 0 or -errno
- */
-int link_delete(struct nl_sock *sk, int ifindex)
-{
-	/* == ip link del dev X */
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
-
-	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
-		return -ENOMEM;
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_create_vlan() - create an 802.1Q sub-interface, failing if the name is taken
- * @sk:		rtnetlink socket
- * @name:	its name ("eth0.100")
- * @parent:	ifindex of the uplink
- * @vid:	the VLAN id
- *
- * Return: 0, -EEXIST, -EOPNOTSUPP without 8021q, or -errno
- */
-int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid)
-{
-	/* == ip link add link UPLINK name NAME type vlan id VID */
-	g_autoptr(NlMsg) msg = link_change_msg(0, NLM_F_CREATE | NLM_F_EXCL);
-	struct nlattr *li, *data;
-
-	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    nla_put_u32(msg, IFLA_LINK, (uint32_t)parent) < 0 ||
-	    !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "vlan") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
-	    nla_put_u16(msg, IFLA_VLAN_ID, (uint16_t)vid) < 0)
-		return -ENOMEM;
-	nla_nest_end(msg, data);
-	nla_nest_end(msg, li);
-	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_set_vlan_filtering() - switch a bridge's VLAN filtering on or off
- * @sk:		rtnetlink socket
- * @ifindex:	the bridge
- * @on:		the new state
- *
- * Return: 0 or -errno
- */
-int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on)
-{
-	/* == ip link set dev BRIDGE type bridge vlan_filtering 1 */
-	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
-	struct nlattr *li, *data;
-
-	if (!msg || !(li = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
-	    nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, on ? 1 : 0) < 0)
-		return -ENOMEM;
-	nla_nest_end(msg, data);
-	nla_nest_end(msg, li);
 	return tg_nl_transact(sk, msg, NULL, NULL);
 }
 

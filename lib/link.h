@@ -57,11 +57,17 @@ int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags 
 int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
 		  int master);
 int link_set_up(struct nl_sock *sk, int ifindex);
+struct nl_msg *link_change_msg(int ifindex, int flags);
+int link_disable_ipv6(const char *name);
+void link_random_host_mac(uint8_t mac[6]);
+
+/* link-make.c: shared devices, for 'tapgate apply' only. */
 int link_set_master(struct nl_sock *sk, int ifindex, int master);
-int link_create_bridge(struct nl_sock *sk, const char *name);
+int link_set_down(struct nl_sock *sk, int ifindex);
+int link_set_address(struct nl_sock *sk, int ifindex, const uint8_t mac[6]);
+int link_create_bridge(struct nl_sock *sk, const char *name, const uint8_t mac[6], int filtering,
+		       int default_pvid);
+int link_set_bridge_opts(struct nl_sock *sk, int ifindex, int filtering, int default_pvid);
 int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid);
 int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx);
 int link_delete(struct nl_sock *sk, int ifindex);
-int link_set_vlan_filtering(struct nl_sock *sk, int ifindex, gboolean on);
-int link_disable_ipv6(const char *name);
-void link_random_host_mac(uint8_t mac[6]);

@@ -12,9 +12,9 @@
 
 /**
  * port_network_resolve() - a libvirt port on a network of the policy
- * (tapgate metadata network="NAME"): its VLANs, and its network's bridge
- * and tunnel made or checked
- * @sk:		rtnetlink socket with CAP_NET_ADMIN, or NULL to change nothing
+ * (tapgate metadata network="NAME"): its VLANs, and the preflight of its
+ * network (what 'tapgate apply' makes must be there)
+ * @sk:		rtnetlink socket, or NULL to skip the preflight
  * @policy:	the policy; loaded from TG_POLICY_PATH on first use if NULL
  * @bridge:	the interface's <source bridge> (NULL: refused), or the
  *		network's own bridge for a NIC about to be attached
@@ -29,9 +29,8 @@ int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge
 {
 	g_autoptr(GError) err = NULL;
 	const PolicyNetwork *n;
+	PortPreflight pf;
 	PolicyTarget t;
-	VxlanState vs;
-	LinkInfo br;
 	int r;
 
 	if (!*policy && (r = policy_load(policy, &policy_env_system, TG_POLICY_PATH,
@@ -61,10 +60,8 @@ int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge
 		*net = n;
 	if (!sk)
 		return 0;
-	policy_network_target(n, &t);
-	r = network_bridge(sk, &t, &br, &err);
-	if (r >= 0 && n->vxlan.vni)
-		r = network_tunnel(sk, &t, &br, r == 1, &vs, &err);
+	policy_network_target(*policy, n, &t);
+	r = port_preflight(sk, &t, &pf, &err);
 	if (r < 0)
 		g_set_error(error, TG_ERROR, -r, "network '%s': %s", n->name, err->message);
 	return r;

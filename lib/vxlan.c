@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Networks that span hosts: the kernel's VXLAN device (RFC 7348) as one more
- * port of the network's bridge. One device per VNI, called vx<VNI>, made on
- * first use, checked every time, never deleted by us. On a vlan-filtering
+ * port of the network's bridge. One device per VNI, called vx<VNI>, made and
+ * kept in line by 'tapgate apply' (apply.c), checked by every port's
+ * preflight, never deleted by us. On a vlan-filtering
  * bridge the device is an access port of the network's VLAN, which maps
  * that VLAN to the VNI; otherwise the bridge is the network's own.
  *
@@ -145,8 +146,16 @@ int vxlan_fdb_dump(struct nl_sock *sk, int ifindex, GArray **entries)
 	return r;
 }
 
-/* A flood entry for @dst, added (append: one per peer) or deleted. */
-static int flood_entry(struct nl_sock *sk, int ifindex, const TgAddr *dst, gboolean add)
+/**
+ * vxlan_flood_set() - add or delete the flood (BUM) entry towards one peer
+ * @sk:		rtnetlink socket, with CAP_NET_ADMIN
+ * @ifindex:	the VXLAN device
+ * @dst:	the peer's tunnel endpoint
+ * @add:	TRUE to add (append: one entry per peer), FALSE to delete
+ *
+ * Return: 0, -EEXIST, -ENOENT, or -errno
+ */
+int vxlan_flood_set(struct nl_sock *sk, int ifindex, const TgAddr *dst, gboolean add)
 {
 	/* == bridge fdb append 00:00:00:00:00:00 dev VXLAN dst PEER self permanent
 	 * == bridge fdb del 00:00:00:00:00:00 dev VXLAN dst PEER self */
@@ -160,105 +169,6 @@ static int flood_entry(struct nl_sock *sk, int ifindex, const TgAddr *dst, gbool
 	    nla_put(msg, NDA_DST, tg_addr_len(dst), dst->bytes) < 0)
 		return -ENOMEM;
 	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/* Static mode: exactly one flood entry per listed peer, none for others. */
-static int flood_reconcile(struct nl_sock *sk, const VxlanConfig *cfg, VxlanState *st,
-			   GError **error)
-{
-	g_autoptr(GArray) have = NULL;
-	char a[TG_ADDR_STRLEN];
-	int r = vxlan_fdb_dump(sk, st->ifindex, &have);
-
-	if (r < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot read the fdb of '%s': %s", st->name,
-			    g_strerror(-r));
-		return r;
-	}
-	for (unsigned int i = 0; i < cfg->n_peers; i++) {
-		gboolean found = FALSE;
-
-		for (guint j = 0; j < have->len && !found; j++) {
-			const VxlanFdbEntry *e = &g_array_index(have, VxlanFdbEntry, j);
-
-			found = !memcmp(e->mac, zero_mac, 6) && tg_addr_equal(&e->dst, &cfg->peers[i]);
-		}
-		if (found)
-			continue;
-		r = flood_entry(sk, st->ifindex, &cfg->peers[i], TRUE);
-		if (r < 0 && r != -EEXIST) {
-			g_set_error(error, TG_ERROR, -r, "cannot add peer %s to '%s': %s",
-				    tg_addr_format(&cfg->peers[i], a), st->name, g_strerror(-r));
-			return r;
-		}
-		st->peers_added++;
-	}
-	for (guint j = 0; j < have->len; j++) {
-		const VxlanFdbEntry *e = &g_array_index(have, VxlanFdbEntry, j);
-		gboolean listed = FALSE;
-
-		if (memcmp(e->mac, zero_mac, 6))
-			continue;
-		for (unsigned int i = 0; i < cfg->n_peers && !listed; i++)
-			listed = tg_addr_equal(&e->dst, &cfg->peers[i]);
-		if (listed)
-			continue;
-		r = flood_entry(sk, st->ifindex, &e->dst, FALSE);
-		if (r < 0 && r != -ENOENT) {
-			g_set_error(error, TG_ERROR, -r, "cannot remove peer %s from '%s': %s",
-				    tg_addr_format(&e->dst, a), st->name, g_strerror(-r));
-			return r;
-		}
-		st->peers_removed++;
-	}
-	return 0;
-}
-
-/* The device, made if missing; what exists must be what we would make. */
-static int device_get(struct nl_sock *sk, const VxlanConfig *cfg, VxlanState *st,
-		      LinkInfo *vx, GError **error)
-{
-	VxlanLink want = { .vni = cfg->vni, .local = cfg->local, .port = cfg->port,
-			   .learning = !cfg->evpn, .mtu = st->mtu };
-	char a[TG_ADDR_STRLEN];
-	int r = link_get(sk, st->name, vx);
-
-	if (r == -ENODEV) {
-		r = link_create_vxlan(sk, st->name, &want);
-		st->created = r == 0;
-		/* another helper may have made it just now */
-		if (r == 0 || r == -EEXIST)
-			r = link_get(sk, st->name, vx);
-		if (r == -ENODEV) {	/* EEXIST was about the VNI, not the name */
-			g_set_error(error, TG_ERROR, EEXIST, "cannot create '%s': VNI %u on UDP port "
-				    "%u belongs to another VXLAN device", st->name, cfg->vni,
-				    cfg->port);
-			return -EEXIST;
-		}
-	}
-	if (r == -EOPNOTSUPP) {
-		g_set_error(error, TG_ERROR, -r, "cannot create '%s': this kernel has no VXLAN "
-			    "support (vxlan)", st->name);
-		return r;
-	}
-	if (r < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot create '%s': %s", st->name, g_strerror(-r));
-		return r;
-	}
-	if (strcmp(vx->kind, "vxlan") || vx->vxlan_id != cfg->vni || vx->vxlan_other ||
-	    !tg_addr_equal(&vx->vxlan_local, &cfg->local) || vx->vxlan_port != cfg->port) {
-		g_set_error(error, TG_ERROR, EEXIST, "'%s' exists but is not VNI %u from %s, UDP "
-			    "port %u", st->name, cfg->vni, tg_addr_format(&cfg->local, a), cfg->port);
-		return -EEXIST;
-	}
-	if (vx->vxlan_learning != !cfg->evpn) {
-		g_set_error(error, TG_ERROR, EEXIST, "'%s' exists but %s remote MACs from traffic "
-			    "(the policy says %s mode)", st->name,
-			    vx->vxlan_learning ? "learns" : "does not learn",
-			    cfg->evpn ? "EVPN" : "static");
-		return -EEXIST;
-	}
-	return 0;
 }
 
 /**
@@ -306,104 +216,4 @@ int vxlan_check_underlay(struct nl_sock *sk, const VxlanConfig *cfg, int bridge,
 		state->underlay_mtu = MIN(under.mtu, 1500);
 	state->mtu = state->underlay_mtu - vxlan_overhead(&cfg->local);
 	return 0;
-}
-
-static int ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
-		  unsigned int vid, VxlanState *state, GError **error)
-{
-	BridgePortFlags flags = { .learning = -1, .locked = -1, .isolated = -1,
-				  .neigh_suppress = -1 };
-	LinkInfo vx;
-	int r;
-
-	memset(state, 0, sizeof(*state));
-	vxlan_device_name(cfg->vni, state->name);
-	r = vxlan_check_underlay(sk, cfg, br->ifindex, state, error);
-	if (r < 0)
-		return r;
-	r = device_get(sk, cfg, state, &vx, error);
-	if (r < 0)
-		return r;
-	state->ifindex = vx.ifindex;
-	if (vx.master && vx.master != br->ifindex) {
-		g_set_error(error, TG_ERROR, EBUSY, "'%s' is already a port of another device",
-			    state->name);
-		return -EBUSY;
-	}
-	/* The MTU is set once, when the device is made: the guests' taps get
-	 * what it has, and 'tapgate check' says when it is not what the
-	 * underlay leaves. */
-	state->mtu = vx.mtu;
-	/* == ip link set dev VXLAN master BRIDGE */
-	if (!vx.master && (r = link_set_master(sk, vx.ifindex, br->ifindex)) < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot put '%s' in bridge '%s': %s", state->name,
-			    br->name, g_strerror(-r));
-		return r;
-	}
-	if (vid) {
-		PortVlan access = { .mode = PORT_ACCESS, .vid = vid };
-
-		r = bridge_vlan_reconcile(sk, vx.ifindex, &access, br->default_pvid, NULL, NULL);
-		if (r < 0) {
-			g_set_error(error, TG_ERROR, -r, "cannot map VLAN %u to VNI %u on '%s': %s",
-				    vid, cfg->vni, state->name,
-				    r == -EPROTO ? "the VLANs did not read back as configured" :
-						   g_strerror(-r));
-			return r;
-		}
-	}
-	r = link_get(sk, state->name, &vx);
-	if (r < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot look up '%s': %s", state->name,
-			    g_strerror(-r));
-		return r;
-	}
-	/* EVPN: the bridge must not learn remote MACs from the tunnel (zebra
-	 * installs them) and answers ARP/ND itself (RFC 7432 section 10). */
-	if (cfg->evpn && (vx.learning || !vx.neigh_suppress)) {
-		flags.learning = 0;
-		flags.neigh_suppress = 1;
-		r = link_set_bridge_port(sk, vx.ifindex, &flags);
-		if (r < 0) {
-			g_set_error(error, TG_ERROR, -r, "cannot set up '%s' for EVPN: %s", state->name,
-				    g_strerror(-r));
-			return r;
-		}
-	}
-	if (!cfg->evpn && (r = flood_reconcile(sk, cfg, state, error)) < 0)
-		return r;
-	if (!(vx.flags & IFF_UP) && (r = link_set_up(sk, vx.ifindex)) < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot bring '%s' up: %s", state->name,
-			    g_strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-/**
- * vxlan_ensure() - make sure the network's VXLAN port is in place
- * @sk:		rtnetlink socket, with CAP_NET_ADMIN
- * @cfg:	the network's VXLAN configuration (vni != 0)
- * @br:		the network's bridge
- * @vid:	the network's VLAN on a vlan-filtering bridge, or 0
- * @state:	filled in: names, MTUs, what changed
- * @error:	set to a one-line message on failure
- *
- * Creates vx<VNI> if missing (MTU: the underlay's minus VXLAN's overhead),
- * attaches it to @br, on a vlan-filtering bridge makes it an access port
- * of @vid (VLAN-to-VNI mapping; the default VLAN removed), sets it up for
- * the control mode, and in static mode reconciles the flood entries with
- * the policy's peers. Doing it twice changes nothing; a device made by a
- * call that then fails is deleted again.
- *
- * Return: 0 or -errno
- */
-int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
-		 unsigned int vid, VxlanState *state, GError **error)
-{
-	int r = ensure(sk, cfg, br, vid, state, error);
-
-	if (r < 0 && state->created && state->ifindex)
-		link_delete(sk, state->ifindex);
-	return r;
 }

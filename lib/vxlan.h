@@ -16,15 +16,13 @@ typedef struct {
 	gboolean permanent;
 } VxlanFdbEntry;
 
-/* What vxlan_ensure() found and did, for logs and 'tapgate status'. */
+/* A network's tunnel as vxlan_check_underlay() finds it. */
 typedef struct {
 	char name[16];		/* "vx10100" */
 	int ifindex;
 	uint32_t underlay_mtu;	/* MTU of the device holding vxlan-local */
 	char underlay[16];
 	uint32_t mtu;		/* what is left for guests' frames */
-	gboolean created;
-	unsigned int peers_added, peers_removed;
 } VxlanState;
 
 void vxlan_device_name(unsigned int vni, char name[16]);
@@ -33,5 +31,4 @@ int vxlan_underlay(struct nl_sock *sk, const TgAddr *local, LinkInfo *dev);
 int vxlan_fdb_dump(struct nl_sock *sk, int ifindex, GArray **entries);
 int vxlan_check_underlay(struct nl_sock *sk, const VxlanConfig *cfg, int bridge,
 			 VxlanState *state, GError **error);
-int vxlan_ensure(struct nl_sock *sk, const VxlanConfig *cfg, const LinkInfo *br,
-		 unsigned int vid, VxlanState *state, GError **error);
+int vxlan_flood_set(struct nl_sock *sk, int ifindex, const TgAddr *dst, gboolean add);

@@ -13,6 +13,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "apply", cmd_apply, "make the bridges, VLAN filtering and tunnels the policy declares" },
 	{ "check", cmd_check, "validate the policy (FILE:LINE errors, warnings, live bridges)" },
 	{ "explain", cmd_explain, "dry-run the helper's decision for a user and a bridge" },
 	{ "status", cmd_status, "the policy's networks here: ports, VXLAN peers, remote MACs" },

@@ -3,6 +3,7 @@
 #pragma once
 
 int usage_error(const char *message, const char *command);
+int cmd_apply(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_status(int argc, char **argv);

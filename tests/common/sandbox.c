@@ -170,10 +170,19 @@ void sandbox_enter(void)
 	sandbox_new_netns();
 }
 
-/** sandbox_new_netns() - a fresh, empty network namespace with lo up */
+/** sandbox_new_netns() - a fresh, empty network namespace with lo up, and its /sys */
 void sandbox_new_netns(void)
 {
+	static gboolean sys_mounted;
+
 	must(unshare(CLONE_NEWNET), "unshare net");
+	/* sysfs shows the namespace of whoever mounted it ('tapgate apply'
+	 * reads a bridge's addr_assign_type there). */
+	if (sys_mounted)
+		must(umount2("/sys", MNT_DETACH), "umount /sys");
+	must(mount("tapgate-sys", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+	     "sysfs /sys");
+	sys_mounted = TRUE;
 	sandbox_sh("ip link set lo up");
 }
 
@@ -461,6 +470,32 @@ int sandbox_run_hook(const char *hook, const char *args, const char *xml, char *
 			  err, &status, &gerr))
 		g_error("cannot run %s: %s", hook, gerr->message);
 	g_strchomp(*err);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/**
+ * sandbox_apply() - run 'tapgate apply' (TAPGATE_CLI) on the sandbox's policy
+ * @args:	more arguments ("--dry-run"), or ""
+ * @out:	if not NULL, set to its stdout, last newline removed
+ * @err:	if not NULL, set to its stderr, likewise
+ *
+ * Return: its exit status
+ */
+int sandbox_apply(const char *args, char **out, char **err)
+{
+	g_autofree char *cmd = g_strdup_printf("exec %s apply %s", sandbox_env("TAPGATE_CLI"),
+					       args);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	g_autoptr(GError) gerr = NULL;
+	g_autofree char *o = NULL, *e = NULL;
+	int status;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &o, &e, &status, &gerr))
+		g_error("cannot run %s: %s", cmd, gerr->message);
+	if (out)
+		*out = g_strchomp(g_steal_pointer(&o));
+	if (err)
+		*err = g_strchomp(g_steal_pointer(&e));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

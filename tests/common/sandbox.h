@@ -29,6 +29,7 @@ void sandbox_log_fill(void);
 char *sandbox_setuid_copy(const char *helper);
 GPtrArray *sandbox_links_of_kind(const char *kind);
 int sandbox_tap(const char *name, const char *bridge);
+int sandbox_apply(const char *args, char **out, char **err);
 int sandbox_run_hook(const char *hook, const char *args, const char *xml, char **err);
 char *sandbox_domain_xml(const char *metadata);
 

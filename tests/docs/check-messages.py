@@ -40,9 +40,10 @@ SOURCES = {
     'lib/helper-args.c': [HELPER],
     'lib/policy.c': [HELPER],           # the reasons of decisions
     'lib/portstate.c': [HELPER],
-    'lib/subif.c': [HELPER, HOOK],
-    'lib/vxlan.c': [HELPER, HOOK],
-    'lib/netprep.c': [HELPER, HOOK],
+    'lib/vxlan.c': [CLI],               # through 'tapgate apply'
+    'lib/apply.c': [CLI],
+    'lib/apply-run.c': [CLI],
+    'lib/netprep.c': [HELPER, HOOK, CLI],   # the preflight; explain and check say it too
     'lib/portnet.c': [HOOK],
     'lib/tap.c': [HELPER],
     'lib/ifname.c': [HELPER, CONF, CLI],
@@ -57,6 +58,7 @@ SOURCES = {
     'xml/tapgate.c': [CLI],
     'xml/cmd-policy.c': [CLI],
     'xml/cmd-status.c': [CLI],
+    'xml/cmd-apply.c': [CLI],
     'xml/cmd-sync.c': [CLI],
     'xml/cmd-xml.c': [CLI],
     'xml/gen.c': [CLI],
@@ -80,7 +82,7 @@ CONFIG_MACROS = {
 }
 
 # Calls whose first argument holding a string literal is a message format.
-SINKS = ('die', 'fail', 'key_error', 'usage_error', 'g_set_error', 'g_set_error_literal',
+SINKS = ('die', 'fail', 'problem', 'todo', 'key_error', 'usage_error', 'g_set_error', 'g_set_error_literal',
          'log_msg', 'g_printerr', 'g_warning', 'g_critical', 'g_message', 'g_error',
          'perror', 'warn', 'warnx', 'err', 'errx')
 # printf() prints results, not messages, except its "warning:" lines.

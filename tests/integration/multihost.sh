@@ -45,6 +45,18 @@ hosts_create() {
 
 on() { local h=$1; shift; ip netns exec "$h" "$@"; }
 
+# 'tapgate apply' on every host: bridges and tunnels, as at boot; a second
+# run must find nothing to change.
+hosts_apply() {
+	local h out
+	for h in "${hosts[@]}"; do
+		out=$(on "$h" "$TAPGATE_CLI" apply) || { echo "$h: $out"; return 1; }
+		[ "$h" != hA ] || echo "$out" | sed 's/^/  /'
+		out=$(on "$h" "$TAPGATE_CLI" apply) && [ "$out" = "nothing to change" ] ||
+			{ echo "$h, again: $out"; return 1; }
+	done
+}
+
 # Guests: tg-guest processes fed through fifos; their output in /tmp/g-NAME.
 declare -A gin gpid
 guest_start() {	# NAME HOST NETWORK MAC [--ip ADDR]

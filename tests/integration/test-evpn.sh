@@ -15,6 +15,7 @@ sandbox_enter "$@"
 MODE=evpn
 . "$src/tests/integration/multihost.sh"
 hosts_create
+hosts_apply >/dev/null || { echo "Bail out! tapgate apply failed"; exit 1; }
 
 FRR=/usr/lib/frr
 [ -x $FRR/bgpd ] || { echo "Bail out! FRR is not installed (apt-get install frr)"; exit 1; }

@@ -63,6 +63,7 @@ sandbox_enter() {
 	mkdir -p /etc/tapgate /etc/qemu
 	mount -t tmpfs -o mode=0755 tapgate-dev-net /dev/net
 	mknod -m 0600 /dev/net/tun c 10 200
+	mount -t sysfs tapgate-sys /sys		# this namespace's links ('tapgate apply')
 	ip link set lo up
 }
 

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * 'tapgate apply' against the kernel: --dry-run prints exactly what a run
+ * then does, a second run changes nothing, a problem changes nothing, a step
+ * that fails undoes the steps before it, SIGKILL at any moment leaves what
+ * the next run completes. And the helper, once apply has run, changes
+ * nothing but its own tap (F4: a network bridge that is down is refused,
+ * and apply brings it up).
+ *
+ * The host kernel has no 8021q and no bridge VLAN filtering: VLAN networks,
+ * sub-interfaces and default_pvid are tests/integration/test-vlan.c's (in
+ * the test guest).
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "tabletest.h"
+#include "tg-util.h"
+
+static const char *helper;
+
+/* The bridge MAC apply derives from the machine id and the bridge's name. */
+#define MACHINE_ID "5e1f0c0ffee0c0ffee0c0ffee0c0ffee\n"
+
+static const char static_lan[] =
+	"[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
+	"vxlan-peers = 192.0.2.2;192.0.2.3\nallow-users = *\n";
+static const char evpn_lab[] =
+	"[network lab]\nbridge = brlab\nvxlan-vni = 10200\nvxlan-local = 192.0.2.1\n"
+	"vxlan-control = evpn\nallow-users = *\n";
+
+/* A host with an underlay: u0 (192.0.2.1) and plain bridge br0 with an uplink. */
+static void setup_world(const char *policy)
+{
+	sandbox_new_netns();
+	sandbox_sh("ip link add u0 type veth peer name u1 && ip addr add 192.0.2.1/24 dev u0 && "
+		   "ip link set u0 up && ip link set u1 up && "
+		   "ip link add up0 address 02:00:00:00:00:01 type veth peer name up1 && "
+		   "ip link add br0 type bridge && ip link set up0 master br0 && "
+		   "ip link set up0 up && ip link set up1 up && ip link set br0 up && "
+		   "rm -rf /run/tapgate");
+	sandbox_reset_policy();
+	sandbox_write("/etc/tapgate/tapgate.conf", policy, 0644, 0);
+	sandbox_write("/etc/machine-id", MACHINE_ID, 0444, 0);
+}
+
+static char *snapshot(const char *skip)
+{
+	g_autofree char *cmd = g_strdup_printf("%s/tests/integration/net-snapshot.py %s",
+					       sandbox_env("TG_SRC"), skip ? skip : "");
+	g_autofree char *err = NULL;
+	g_autoptr(GError) gerr = NULL;
+	char *out = NULL;
+	int status;
+
+	if (!g_spawn_command_line_sync(cmd, &out, &err, &status, &gerr) || status != 0)
+		g_error("%s: %s", cmd, gerr ? gerr->message : err);
+	return out;
+}
+
+typedef struct {
+	const char *name;
+	const char *policy;
+	const char *changes;	/* what --dry-run and the run print */
+} ApplyCase;
+
+static const ApplyCase apply_cases[] = {
+	{ "vxlan-static", static_lan,
+	  "ip link add name brlan address 3a:1b:5b:1a:3c:f2 type bridge\n"
+	  "ip link set dev brlan up\n"
+	  "ip link add vx10100 mtu 1450 type vxlan id 10100 local 192.0.2.1 dstport 4789 learning\n"
+	  "ip link set dev vx10100 master brlan\n"
+	  "bridge fdb append 00:00:00:00:00:00 dev vx10100 dst 192.0.2.2 self permanent\n"
+	  "bridge fdb append 00:00:00:00:00:00 dev vx10100 dst 192.0.2.3 self permanent\n"
+	  "ip link set dev vx10100 up\n"
+	  "7 changes" },
+	{ "vxlan-evpn", evpn_lab,
+	  "ip link add name brlab address 32:db:02:f9:f8:d3 type bridge\n"
+	  "ip link set dev brlab up\n"
+	  "ip link add vx10200 mtu 1450 type vxlan id 10200 local 192.0.2.1 dstport 4789 "
+	  "nolearning\n"
+	  "ip link set dev vx10200 master brlab\n"
+	  "ip link set dev vx10200 type bridge_slave learning off neigh_suppress on\n"
+	  "ip link set dev vx10200 up\n"
+	  "6 changes" },
+	/* An administrator's bridge made 'managed': its MAC is fixed where it
+	 * is (up0's, the lowest port's), so no later port's can replace it. */
+	{ "managed-bridge-mac", "[bridge br0]\nmanaged = true\nallow-users = *\n",
+	  "ip link set dev br0 address 02:00:00:00:00:01\n"
+	  "1 change" },
+};
+
+static void test_apply(gconstpointer data)
+{
+	const ApplyCase *c = data;
+	g_autofree char *before = NULL, *after_dry = NULL, *out = NULL, *dry = NULL, *again = NULL;
+	g_autofree char *err = NULL, *want_dry = NULL;
+
+	setup_world(c->policy);
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("--dry-run", &dry, &err), ==, 0);
+	want_dry = g_strconcat(c->changes, " (dry run: nothing changed)", NULL);
+	g_assert_cmpstr(dry, ==, want_dry);
+	g_assert_cmpstr(err, ==, "");
+	after_dry = snapshot(NULL);
+	g_assert_cmpstr(after_dry, ==, before);
+	g_assert_cmpint(sandbox_apply("", &out, NULL), ==, 0);
+	g_assert_cmpstr(out, ==, c->changes);
+	g_assert_cmpint(sandbox_apply("", &again, NULL), ==, 0);
+	g_assert_cmpstr(again, ==, "nothing to change");
+}
+
+/* F3: a bridge apply made keeps its MAC when a port with a lower one joins. */
+static void test_bridge_mac_fixed(void)
+{
+	g_autofree char *type = NULL, *mac = NULL;
+
+	setup_world(static_lan);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	sandbox_sh("ip link add low0 address 02:00:00:00:00:00 type veth peer name low1 && "
+		   "ip link set low0 master brlan && ip link set low0 up");
+	g_assert_true(g_file_get_contents("/sys/class/net/brlan/addr_assign_type", &type, NULL,
+					  NULL));
+	g_assert_cmpstr(g_strstrip(type), ==, "3");
+	g_assert_true(g_file_get_contents("/sys/class/net/brlan/address", &mac, NULL, NULL));
+	g_assert_cmpstr(g_strstrip(mac), ==, "3a:1b:5b:1a:3c:f2");
+}
+
+typedef struct {
+	const char *name;
+	const char *policy;
+	const char *setup;
+	const char *err;
+} ProblemCase;
+
+static const ProblemCase problem_cases[] = {
+	{ "vxlan-local-not-here",
+	  "[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.9\n"
+	  "vxlan-peers = 192.0.2.2\n", "true",
+	  "tapgate apply: network 'lan': vxlan-local 192.0.2.9 is not an address of this host\n"
+	  "tapgate apply: nothing changed" },
+	{ "bridge-not-a-bridge", static_lan, "ip link add brlan type dummy 2>/dev/null || "
+	  "ip link add brlan type veth peer name brlan-p",
+	  "tapgate apply: network 'lan': 'brlan' exists but is not a bridge\n"
+	  "tapgate apply: nothing changed" },
+	{ "unmanaged-bridge-missing",
+	  "[network lan100]\nbridge = brx\nvlan = 100\n", "true",
+	  "tapgate apply: network 'lan100': bridge 'brx' does not exist; create it, or let "
+	  "tapgate make it ('managed = true' in [bridge brx])\n"
+	  "tapgate apply: nothing changed" },
+	{ "vxlan-device-differs", static_lan,
+	  "ip link add vx10100 type vxlan id 999 local 192.0.2.1 dstport 4789",
+	  "tapgate apply: network 'lan': 'vx10100' exists but is not VNI 10100 from 192.0.2.1, UDP "
+	  "port 4789\ntapgate apply: nothing changed" },
+	{ "two-problems-two-lines",
+	  "[network a]\nbridge = bra\nvxlan-vni = 1\nvxlan-local = 192.0.2.8\n"
+	  "[network b]\nbridge = brb\nvxlan-vni = 2\nvxlan-local = 192.0.2.9\n", "true",
+	  "tapgate apply: network 'a': vxlan-local 192.0.2.8 is not an address of this host\n"
+	  "tapgate apply: network 'b': vxlan-local 192.0.2.9 is not an address of this host\n"
+	  "tapgate apply: nothing changed" },
+};
+
+/* Every problem is found before anything is changed, and nothing is. */
+static void test_problem(gconstpointer data)
+{
+	const ProblemCase *c = data;
+	g_autofree char *before = NULL, *after = NULL, *err = NULL, *out = NULL;
+
+	setup_world(c->policy);
+	sandbox_sh("%s", c->setup);
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	g_assert_cmpstr(err, ==, c->err);
+	g_assert_cmpstr(out, ==, "");
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+}
+
+/* The kernel refuses the third step: the two before it are undone. */
+static void test_undo_on_failure(void)
+{
+	g_autofree char *before = NULL, *after = NULL, *err = NULL, *out = NULL;
+
+	setup_world(static_lan);
+	/* Another device holds VNI 10100 on the same UDP port. */
+	sandbox_sh("ip link add vxother type vxlan id 10100 local 192.0.2.1 dstport 4789");
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	g_assert_cmpstr(err, ==, "tapgate apply: 'ip link add vx10100 mtu 1450 type vxlan id 10100 "
+				 "local 192.0.2.1 dstport 4789 learning' failed: the VNI and UDP "
+				 "port belong to another VXLAN device; the 2 changes before it were "
+				 "undone");
+	g_assert_cmpstr(out, ==, "");
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+}
+
+/* SIGKILL at any moment: the next run completes what is missing, the one
+ * after finds nothing to do, and nothing is there twice. */
+static void test_kill_anywhere(void)
+{
+	g_autofree char *want = NULL;
+	g_autofree char *cmd = g_strdup_printf("%s apply", sandbox_env("TAPGATE_CLI"));
+	guint partial = 0;
+
+	gint64 t0;
+	guint span;
+
+	setup_world(static_lan);
+	t0 = g_get_monotonic_time();
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	span = (guint)(g_get_monotonic_time() - t0);	/* the whole run, fork to exit */
+	want = snapshot("--names");
+	for (guint us = 0; us < span; us += span / 40) {
+		g_autofree char *again = NULL, *got = NULL;
+		g_auto(GStrv) argv = NULL;
+		GPid pid;
+		int status;
+
+		setup_world(static_lan);
+		g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+		g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+					    G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, NULL));
+		g_usleep(us);
+		kill(pid, SIGKILL);
+		g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+		partial += WIFSIGNALED(status);
+		g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+		g_assert_cmpint(sandbox_apply("", &again, NULL), ==, 0);
+		g_assert_cmpstr(again, ==, "nothing to change");
+		/* The same devices, where they belong; their settings are what
+		 * the last apply said it has nothing to change about. */
+		got = snapshot("--names");
+		if (strcmp(got, want))
+			g_error("killed after %u us, then applied:\n%s\nnot like:\n%s", us, got, want);
+	}
+	g_test_message("%u of 40 runs over %u us were killed before they finished", partial, span);
+	g_assert_cmpuint(partial, >, 0);
+}
+
+/* Two snapshots, line by line: the first line that differs, if any. */
+static void assert_same(const char *before, const char *after)
+{
+	g_auto(GStrv) a = g_strsplit(before, "\n", -1), b = g_strsplit(after, "\n", -1);
+	guint i;
+
+	for (i = 0; a[i] && b[i] && !strcmp(a[i], b[i]); i++)
+		;
+	if (a[i] || b[i])
+		g_error("line %u differs:\nbefore: %s\nafter:  %s", i + 1, a[i] ? a[i] : "(none)",
+			b[i] ? b[i] : "(none)");
+}
+
+typedef struct {
+	const char *name;
+	const char *policy;
+	const char *br;		/* --br= */
+} AttachCase;
+
+static const AttachCase attach_cases[] = {
+	{ "plain-bridge", "[bridge br0]\nallow-users = *\n", "br0" },
+	{ "bridge-with-quota", "[bridge br0]\nallow-users = *\nmax-ports-per-user = 2\n", "br0" },
+	{ "vxlan-static", static_lan, "lan" },
+	{ "vxlan-evpn", evpn_lab, "lab" },
+};
+
+/* Item 2 of issue 15: after apply, the helper changes nothing but its tap. */
+static void test_helper_changes_only_its_tap(gconstpointer data)
+{
+	const AttachCase *c = data;
+	g_autofree char *brarg = g_strdup_printf("--br=%s", c->br);
+	const char *args[] = { "--use-vnet", brarg, "--fd=@FD@", NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autofree char *before = NULL, *after = NULL;
+
+	setup_world(c->policy);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	before = snapshot(NULL);
+	helper_run(helper, args, &(HelperRunOpts){ 0 }, &r);
+	g_assert_cmpstr(r.err, ==, "");
+	g_assert_cmpint(r.status, ==, 0);
+	after = snapshot(r.tapname);
+	assert_same(before, after);
+}
+
+/* F4: the bridge of a network, down (a kill half-way through its making by
+ * an old helper left it so for good): refused with the fix; apply fixes it. */
+static void test_network_bridge_down(void)
+{
+	static const char *args[] = { "--br=lan", "--fd=@FD@", NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 }, again = { .tapfd = -1 };
+	g_autofree char *out = NULL;
+
+	setup_world(static_lan);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	sandbox_sh("ip link set brlan down");
+	helper_run(helper, args, &(HelperRunOpts){ 0 }, &r);
+	g_assert_cmpstr(r.err, ==, "tapgate-helper: network 'lan': bridge 'brlan' is down; run "
+				   "'tapgate apply' as root");
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_cmpint(r.tapfd, ==, -1);
+	g_assert_cmpint(sandbox_apply("", &out, NULL), ==, 0);
+	g_assert_cmpstr(out, ==, "ip link set dev brlan up\n1 change");
+	helper_run(helper, args, &(HelperRunOpts){ 0 }, &again);
+	g_assert_cmpstr(again.err, ==, "");
+	g_assert_cmpint(again.status, ==, 0);
+}
+
+/* Before apply, the helper refuses with one line naming the fix, makes nothing. */
+static void test_not_applied(void)
+{
+	static const char *args[] = { "--br=lan", "--fd=@FD@", NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autofree char *before = NULL, *after = NULL;
+
+	setup_world(static_lan);
+	before = snapshot(NULL);
+	helper_run(helper, args, &(HelperRunOpts){ 0 }, &r);
+	g_assert_cmpstr(r.err, ==, "tapgate-helper: network 'lan': bridge 'brlan' does not exist; "
+				   "run 'tapgate apply' as root");
+	g_assert_cmpint(r.status, ==, 1);
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	sandbox_enter();
+	helper = sandbox_env("TAPGATE_HELPER");
+	sandbox_env("TAPGATE_CLI");
+	TABLETEST_ADD("/apply/changes", apply_cases, test_apply);
+	TABLETEST_ADD("/apply/problem", problem_cases, test_problem);
+	g_test_add_func("/apply/bridge-mac-fixed", test_bridge_mac_fixed);
+	g_test_add_func("/apply/undo-on-failure", test_undo_on_failure);
+	g_test_add_func("/apply/kill-anywhere", test_kill_anywhere);
+	TABLETEST_ADD("/attach/changes-only-its-tap", attach_cases, test_helper_changes_only_its_tap);
+	g_test_add_func("/attach/not-applied", test_not_applied);
+	g_test_add_func("/attach/network-bridge-down", test_network_bridge_down);
+	return g_test_run();
+}
