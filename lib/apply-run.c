@@ -124,7 +124,7 @@ static const char *what_failed(const ApplyStep *s, int r)
 /**
  * apply_run() - make the changes of a plan without problems
  * @sk:		rtnetlink socket, with CAP_NET_ADMIN
- * @plan:	from apply_plan(), plan->problems empty
+ * @plan:	from apply_plan()
  * @error:	set to a one-line message on failure
  *
  * Return: the number of steps made, or -errno after undoing every step
@@ -135,7 +135,6 @@ int apply_run(struct nl_sock *sk, ApplyPlan *plan, GError **error)
 	guint i;
 	int r = 0;
 
-	g_return_val_if_fail(plan->problems->len == 0, -EINVAL);
 	for (i = 0; i < plan->steps->len; i++) {
 		ApplyStep *s = &g_array_index(plan->steps, ApplyStep, i);
 

@@ -58,11 +58,17 @@ static void problem(Model *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void problem(Model *m, const char *fmt, ...)
 {
+	g_autofree char *text = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	g_ptr_array_add(m->plan->problems, g_strdup_vprintf(fmt, ap));
+	text = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	/* A bridge several networks share has its problem once. */
+	for (guint i = 0; i < m->plan->problems->len; i++)
+		if (!strcmp(g_ptr_array_index(m->plan->problems, i), text))
+			return;
+	g_ptr_array_add(m->plan->problems, g_steal_pointer(&text));
 }
 
 static ApplyStep *step(Model *m, ApplyKind kind, const char *dev, const char *fmt, ...)
@@ -209,6 +215,18 @@ static gboolean bridge_carries_vlans(const Policy *p, const char *bridge)
 	return FALSE;
 }
 
+/* Does a network on @bridge keep its ports in the default VLAN? */
+static gboolean bridge_keeps_default(const Policy *p, const char *bridge)
+{
+	for (guint i = 0; i < p->networks->len; i++) {
+		const PolicyNetwork *n = g_ptr_array_index(p->networks, i);
+
+		if (!n->uplink && !strcmp(n->bridge, bridge) && n->vlan.keep_default_vlan)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * A bridge apply makes and keeps (@b: its [bridge] section, or NULL for a
  * network's own): made if missing, its MAC fixed, up; a managed one that
@@ -217,7 +235,8 @@ static gboolean bridge_carries_vlans(const Policy *p, const char *bridge)
 static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, const char *ctx)
 {
 	gboolean filtering = b && b->managed && bridge_carries_vlans(m->policy, name);
-	int pvid = filtering && !b->keep_default_vlan ? 0 : -1;
+	int pvid = filtering && !b->keep_default_vlan && !bridge_keeps_default(m->policy, name) ?
+		   0 : -1;
 	LinkInfo *l = lookup(m, name);
 	char mac[18];
 	ApplyStep *s;
@@ -529,35 +548,71 @@ static int model_load(Model *m, GError **error)
 	return 0;
 }
 
+/* One pass over the units (managed bridges, then networks), @skip left out;
+ * a unit that has a problem is marked in @skip. TRUE if none newly had one. */
+static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
+{
+	const Policy *p = m->policy;
+	gboolean stable = TRUE;
+	guint u = 0;
+
+	for (guint i = 0; i < p->bridges->len + p->networks->len; i++) {
+		const PolicyBridge *b = i < p->bridges->len ? g_ptr_array_index(p->bridges, i) : NULL;
+		guint before = m->plan->problems->len;
+
+		if (b && (!b->managed || !strcmp(b->name, "*")))
+			continue;
+		if (!skip[u] && b)
+			plan_bridge(m, b->name, b, "");
+		else if (!skip[u])
+			plan_network(m, g_ptr_array_index(p->networks, i - p->bridges->len));
+		if (!skip[u] && m->plan->problems->len > before) {
+			skip[u] = TRUE;
+			stable = FALSE;
+		}
+		u++;
+	}
+	*units = u;
+	return stable;
+}
+
 /**
  * apply_plan() - what 'tapgate apply' would change, read-only
  * @sk:		rtnetlink socket (no capability needed)
  * @policy:	the policy
- * @plan:	set to the plan: its steps in order, or its problems
+ * @plan:	set to the plan: its steps in order, and its problems
  * @error:	set if the kernel's state cannot be read
  *
- * Return: 0 (look at plan->problems) or -errno
+ * Each managed bridge and each network is a unit: one with a problem is
+ * left out whole (plan->left_out counts them), the others are planned as if
+ * it were not in the policy, so that nothing is half made.
+ *
+ * Return: 0 or -errno
  */
 int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GError **error)
 {
 	Model m = { .sk = sk, .policy = policy };
-	int r;
+	g_autofree gboolean *skip = g_new0(gboolean, policy->bridges->len + policy->networks->len);
+	gboolean stable = FALSE;
+	int r = 0;
 
 	m.plan = g_new0(ApplyPlan, 1);
-	m.plan->steps = g_array_new(FALSE, TRUE, sizeof(ApplyStep));
-	g_array_set_clear_func(m.plan->steps, step_clear);
 	m.plan->problems = g_ptr_array_new_with_free_func(g_free);
-	r = model_load(&m, error);
-	if (r == 0) {
-		for (guint i = 0; i < policy->bridges->len; i++) {
-			const PolicyBridge *b = g_ptr_array_index(policy->bridges, i);
-
-			if (b->managed && strcmp(b->name, "*"))
-				plan_bridge(&m, b->name, b, "");
-		}
-		for (guint i = 0; i < policy->networks->len; i++)
-			plan_network(&m, g_ptr_array_index(policy->networks, i));
+	/* Leaving a unit out can only take steps away from the others; a few
+	 * passes find the units that stand on their own. */
+	for (guint pass = 0; !stable && r == 0; pass++) {
+		g_clear_pointer(&m.plan->steps, g_array_unref);
+		m.plan->steps = g_array_new(FALSE, TRUE, sizeof(ApplyStep));
+		g_array_set_clear_func(m.plan->steps, step_clear);
+		g_clear_pointer(&m.links, g_hash_table_unref);
+		g_clear_pointer(&m.vlans, g_hash_table_unref);
+		m.next_fake = 0;
+		r = model_load(&m, error);
+		if (r == 0)
+			stable = plan_pass(&m, skip, &m.plan->units);
 	}
+	for (guint u = 0; u < m.plan->units; u++)
+		m.plan->left_out += skip[u];
 	g_clear_pointer(&m.links, g_hash_table_unref);
 	g_clear_pointer(&m.vlans, g_hash_table_unref);
 	if (r < 0) {

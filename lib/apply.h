@@ -41,10 +41,12 @@ typedef struct {
 	char *command;			/* the iproute2 command it mirrors */
 } ApplyStep;
 
-/* What apply would change, or why it cannot. */
+/* What apply would change, and why it cannot change some of it. */
 typedef struct {
 	GArray *steps;		/* ApplyStep, in order */
-	GPtrArray *problems;	/* char *: one line each; with any, nothing is done */
+	GPtrArray *problems;	/* char *: one line each */
+	guint units;		/* managed bridges and networks */
+	guint left_out;		/* units with a problem: none of their steps planned */
 } ApplyPlan;
 
 int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GError **error);

@@ -4,7 +4,7 @@
 # Each line of DATADIR/cases.txt, "NAME | ARGUMENTS | EXIT STATUS [| STDIN FILE]",
 # runs PROGRAM ARGUMENTS (with @D@ = DATADIR and @S@ = a state directory the
 # lines of one run share, in order) and compares stdout+stderr with
-# DATADIR/NAME.out and the exit status. Runs in a fresh network namespace that
+# DATADIR/NAME.out and the exit status. Runs in fresh network and mount namespaces (its own /sys) that
 # holds only a bridge br0, so live checks see only that.
 # '@ANY@' in a .out file stands for any text: where another program's own
 # words (a libvirt error) are quoted, which change between its versions.
@@ -12,8 +12,10 @@
 set -uo pipefail
 prog=$1 data=$(cd "$2" && pwd)
 if [ -z "${TG_IN_NETNS:-}" ]; then
-	TG_IN_NETNS=1 exec unshare --net "$0" "$prog" "$data"
+	TG_IN_NETNS=1 exec unshare --net --mount "$0" "$prog" "$data"
 fi
+mount --make-rprivate /
+mount -t sysfs tapgate-sys /sys	# this namespace's links (bridge MACs)
 ip link add br0 type bridge
 state=$(mktemp -d)
 trap 'rm -rf "$state"' EXIT

@@ -11,7 +11,7 @@
 #include "policy.h"
 #include "tapgate.h"
 
-/** cmd_apply() - 'tapgate apply [--dry-run]': exit 0, or 1 with nothing changed */
+/** cmd_apply() - 'tapgate apply [--dry-run]': exit 0, or 1 if anything was left out or failed */
 int cmd_apply(int argc, char **argv)
 {
 	static gboolean opt_dry_run;
@@ -45,30 +45,27 @@ int cmd_apply(int argc, char **argv)
 	}
 	for (guint i = 0; i < plan->problems->len; i++)
 		fprintf(stderr, "tapgate apply: %s\n", (char *)g_ptr_array_index(plan->problems, i));
-	if (plan->problems->len) {
-		fprintf(stderr, "tapgate apply: nothing changed\n");
-		return 1;
-	}
+	if (plan->left_out)
+		fprintf(stderr, "tapgate apply: %u of %u networks and managed bridges left out\n",
+			plan->left_out, plan->units);
 	if (!opt_dry_run && apply_run(sk, plan, &err) < 0) {
 		fprintf(stderr, "tapgate apply: %s\n", err->message);
 		return 1;
 	}
 	for (guint i = 0; i < plan->steps->len; i++)
 		printf("%s\n", g_array_index(plan->steps, ApplyStep, i).command);
-	if (!plan->steps->len)
+	if (!plan->steps->len && !plan->left_out)
 		printf("nothing to change\n");
-	else
+	else if (plan->steps->len)
 		printf("%u change%s%s\n", plan->steps->len, plan->steps->len == 1 ? "" : "s",
 		       opt_dry_run ? " (dry run: nothing changed)" : "");
 	if (opt_dry_run || !plan->steps->len)
-		return 0;
+		return plan->left_out ? 1 : 0;
 	/* What was made must now read back as the policy says. */
-	if (apply_plan(sk, p, &after, &err) < 0 || after->problems->len || after->steps->len) {
+	if (apply_plan(sk, p, &after, &err) < 0 || after->steps->len) {
 		fprintf(stderr, "tapgate apply: the changes did not read back as planned: %s\n",
-			err ? err->message : after->problems->len ?
-			(char *)g_ptr_array_index(after->problems, 0) :
-			g_array_index(after->steps, ApplyStep, 0).command);
+			err ? err->message : g_array_index(after->steps, ApplyStep, 0).command);
 		return 1;
 	}
-	return 0;
+	return plan->left_out ? 1 : 0;
 }

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "config.h"
 #include "link.h"
+#include "netprep.h"
 #include "vxlan.h"
 #include "netlink.h"
 #include "policy.h"
@@ -86,6 +88,30 @@ static void print_quota(const PolicyQuota *q)
 		printf(", at most %u in all", q->total);
 }
 
+/* F3: a bridge whose MAC is not set takes the lowest of its ports' MACs, and
+ * follows it when it changes (a tap's MAC can be changed through its fd). */
+static void inspect_bridge_mac(struct nl_sock *sk, const LinkInfo *br, guint *warnings)
+{
+	g_autoptr(GHashTable) links = NULL;
+	GHashTableIter it;
+	gpointer value;
+
+	if (bridge_mac_is_fixed(br) != 0 || link_dump(sk, &links) < 0)
+		return;
+	g_hash_table_iter_init(&it, links);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const LinkInfo *l = value;
+
+		if (l->master != br->ifindex || memcmp(l->mac, br->mac, 6))
+			continue;
+		printf("    warning: bridge '%s' has the MAC of its port '%s' and no fixed one: a "
+		       "port with a lower MAC becomes the bridge's address; fix it with 'managed = "
+		       "true' and 'tapgate apply'\n", br->name, l->name);
+		(*warnings)++;
+		return;
+	}
+}
+
 /* What the kernel says about a bridge the policy names, and what follows. */
 static void inspect_bridge(struct nl_sock *sk, const char *name, gboolean needs_filtering,
 			   gboolean managed, guint *warnings)
@@ -108,6 +134,7 @@ static void inspect_bridge(struct nl_sock *sk, const char *name, gboolean needs_
 		       "'managed = true': the helper will refuse\n", name, name);
 		(*warnings)++;
 	}
+	inspect_bridge_mac(sk, &br, warnings);
 	if (br.vlan_filtering && br.default_pvid)
 		printf("    bridge '%s' filters VLANs; default_pvid %u: a port added by anything "
 		       "but tapgate (libvirt, brctl) sits untagged in VLAN %u until someone "
@@ -195,11 +222,12 @@ static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 		g_autofree char *v = port_vlan_describe(&n->vlan);
 
 		if (n->uplink)
-			printf("  network %s (%s): VLAN %u of uplink %s, bridge %s (made on first "
-			       "use)", n->name, n->origin, n->uplink_vid, n->uplink, n->bridge);
+			printf("  network %s (%s): VLAN %u of uplink %s, bridge %s (made by "
+			       "'tapgate apply')", n->name, n->origin, n->uplink_vid, n->uplink,
+			       n->bridge);
 		else if (n->vlan.mode == PORT_PLAIN)	/* a VXLAN segment of its own */
-			printf("  network %s (%s): bridge %s (the network's own, made on first "
-			       "use), plain ports", n->name, n->origin, n->bridge);
+			printf("  network %s (%s): bridge %s (the network's own, made by 'tapgate "
+			       "apply'), plain ports", n->name, n->origin, n->bridge);
 		else
 			printf("  network %s (%s): bridge %s, ports %s", n->name, n->origin,
 			       n->bridge, v);
@@ -219,6 +247,25 @@ static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 		if (n->vxlan.vni)
 			inspect_vxlan(sk, n, warnings);
 	}
+}
+
+/* What 'tapgate apply' would do with this policy, and what it cannot. */
+static void print_apply_plan(struct nl_sock *sk, const Policy *p, guint *warnings)
+{
+	g_autoptr(ApplyPlan) plan = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if (apply_plan(sk, p, &plan, &err) < 0) {
+		printf("warning: cannot plan 'tapgate apply': %s\n", err->message);
+		(*warnings)++;
+		return;
+	}
+	for (guint i = 0; i < plan->problems->len; i++, (*warnings)++)
+		printf("warning: 'tapgate apply' would refuse: %s\n",
+		       (char *)g_ptr_array_index(plan->problems, i));
+	if (!plan->problems->len && plan->steps->len)
+		printf("'tapgate apply' has %u change%s to make (see 'tapgate apply --dry-run')\n",
+		       plan->steps->len, plan->steps->len == 1 ? "" : "s");
 }
 
 /** cmd_check() - 'tapgate check': validate the policy, exit 0 or 1 */
@@ -265,6 +312,8 @@ int cmd_check(int argc, char **argv)
 		inspect_bridge(sk, b->name, FALSE, b->managed, &warnings);
 	}
 	print_networks(p, sk, &warnings);
+	if (sk)
+		print_apply_plan(sk, p, &warnings);
 	if (warnings)
 		printf("%u warning%s\n", warnings, warnings == 1 ? "" : "s");
 	return 0;
@@ -319,7 +368,11 @@ int cmd_explain(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autofree gid_t *groups = NULL;
 	g_autofree char *quser = NULL;
+	g_autoptr(GError) perr = NULL;
+	g_autoptr(NlSock) sk = NULL;
 	PolicyCaller caller = { 0 };
+	PortPreflight pf;
+	int pr = 0;
 	PolicyRequest req;
 	PolicyDecision d;
 	const PolicyTarget *t;
@@ -344,8 +397,18 @@ int cmd_explain(int argc, char **argv)
 	req.name = opt_br;
 	req.vlan = (unsigned int)opt_vlan;
 	d = policy_decide(p, &caller, &req);
-	printf("%s: %s\n", d.allowed ? "allowed" : "denied", d.reason);
 	t = &d.target;
+	/* The helper's own preflight: allowed is not enough if it will refuse. */
+	if (d.allowed && tg_nl_open(&sk) == 0 && (pr = port_preflight(sk, t, &pf, &perr)) < 0) {
+		if (pr == -EAGAIN)
+			printf("allowed, but 'tapgate apply' has not %s yet (%s)\n", pf.todo,
+			       d.reason);
+		else
+			printf("allowed by the policy, but the helper will refuse: %s (%s)\n",
+			       perr->message, d.reason);
+	} else {
+		printf("%s: %s\n", d.allowed ? "allowed" : "denied", d.reason);
+	}
 	if (d.allowed) {
 		g_autofree char *v = port_vlan_describe(&t->vlan);
 
@@ -362,7 +425,7 @@ int cmd_explain(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	r = d.allowed ? 0 : 1;
+	r = d.allowed && pr == 0 ? 0 : 1;
 	policy_decision_clear(&d);
 	return r;
 }

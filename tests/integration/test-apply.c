@@ -129,6 +129,34 @@ static void test_bridge_mac_fixed(void)
 	g_assert_cmpstr(g_strstrip(mac), ==, "3a:1b:5b:1a:3c:f2");
 }
 
+static char *run_check(void)
+{
+	g_autofree char *cmd = g_strdup_printf("%s check", sandbox_env("TAPGATE_CLI"));
+	g_autoptr(GError) gerr = NULL;
+	char *out = NULL;
+
+	g_assert_true(g_spawn_command_line_sync(cmd, &out, NULL, NULL, &gerr));
+	return out;
+}
+
+/* F3: 'tapgate check' says when a bridge has its port's MAC and no fixed
+ * one; 'managed = true' and apply fix it, and the warning goes. */
+static void test_check_port_derived_mac(void)
+{
+	g_autofree char *before = NULL, *after = NULL;
+
+	setup_world("[bridge br0]\nallow-users = *\n");
+	before = run_check();
+	g_assert_nonnull(strstr(before, "    warning: bridge 'br0' has the MAC of its port 'up0' and "
+					"no fixed one: a port with a lower MAC becomes the bridge's "
+					"address; fix it with 'managed = true' and 'tapgate apply'\n"));
+	sandbox_write("/etc/tapgate/tapgate.conf", "[bridge br0]\nmanaged = true\nallow-users = *\n",
+		      0644, 0);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	after = run_check();
+	g_assert_null(strstr(after, "has the MAC of its port"));
+}
+
 typedef struct {
 	const char *name;
 	const char *policy;
@@ -141,26 +169,26 @@ static const ProblemCase problem_cases[] = {
 	  "[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.9\n"
 	  "vxlan-peers = 192.0.2.2\n", "true",
 	  "tapgate apply: network 'lan': vxlan-local 192.0.2.9 is not an address of this host\n"
-	  "tapgate apply: nothing changed" },
+	  "tapgate apply: 1 of 1 networks and managed bridges left out" },
 	{ "bridge-not-a-bridge", static_lan, "ip link add brlan type dummy 2>/dev/null || "
 	  "ip link add brlan type veth peer name brlan-p",
 	  "tapgate apply: network 'lan': 'brlan' exists but is not a bridge\n"
-	  "tapgate apply: nothing changed" },
+	  "tapgate apply: 1 of 1 networks and managed bridges left out" },
 	{ "unmanaged-bridge-missing",
 	  "[network lan100]\nbridge = brx\nvlan = 100\n", "true",
 	  "tapgate apply: network 'lan100': bridge 'brx' does not exist; create it, or let "
 	  "tapgate make it ('managed = true' in [bridge brx])\n"
-	  "tapgate apply: nothing changed" },
+	  "tapgate apply: 1 of 1 networks and managed bridges left out" },
 	{ "vxlan-device-differs", static_lan,
 	  "ip link add vx10100 type vxlan id 999 local 192.0.2.1 dstport 4789",
 	  "tapgate apply: network 'lan': 'vx10100' exists but is not VNI 10100 from 192.0.2.1, UDP "
-	  "port 4789\ntapgate apply: nothing changed" },
+	  "port 4789\ntapgate apply: 1 of 1 networks and managed bridges left out" },
 	{ "two-problems-two-lines",
 	  "[network a]\nbridge = bra\nvxlan-vni = 1\nvxlan-local = 192.0.2.8\n"
 	  "[network b]\nbridge = brb\nvxlan-vni = 2\nvxlan-local = 192.0.2.9\n", "true",
 	  "tapgate apply: network 'a': vxlan-local 192.0.2.8 is not an address of this host\n"
 	  "tapgate apply: network 'b': vxlan-local 192.0.2.9 is not an address of this host\n"
-	  "tapgate apply: nothing changed" },
+	  "tapgate apply: 2 of 2 networks and managed bridges left out" },
 };
 
 /* Every problem is found before anything is changed, and nothing is. */
@@ -177,6 +205,22 @@ static void test_problem(gconstpointer data)
 	g_assert_cmpstr(out, ==, "");
 	after = snapshot(NULL);
 	g_assert_cmpstr(after, ==, before);
+}
+
+/* A network with a problem is left out whole; the others are made. */
+static void test_left_out(void)
+{
+	g_autofree char *policy = g_strconcat(static_lan, "[network lost]\nuplink = nope0\n"
+					      "vlan = 7\n", NULL);
+	g_autofree char *out = NULL, *err = NULL, *again = NULL;
+
+	setup_world(policy);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	g_assert_cmpstr(err, ==, "tapgate apply: network 'lost': uplink 'nope0' does not exist\n"
+				 "tapgate apply: 1 of 2 networks and managed bridges left out");
+	g_assert_cmpstr(out, ==, apply_cases[0].changes);
+	g_assert_cmpint(sandbox_apply("", &again, NULL), ==, 1);
+	g_assert_cmpstr(again, ==, "");
 }
 
 /* The kernel refuses the third step: the two before it are undone. */
@@ -335,6 +379,8 @@ int main(int argc, char **argv)
 	TABLETEST_ADD("/apply/changes", apply_cases, test_apply);
 	TABLETEST_ADD("/apply/problem", problem_cases, test_problem);
 	g_test_add_func("/apply/bridge-mac-fixed", test_bridge_mac_fixed);
+	g_test_add_func("/apply/left-out", test_left_out);
+	g_test_add_func("/apply/check-port-derived-mac", test_check_port_derived_mac);
 	g_test_add_func("/apply/undo-on-failure", test_undo_on_failure);
 	g_test_add_func("/apply/kill-anywhere", test_kill_anywhere);
 	TABLETEST_ADD("/attach/changes-only-its-tap", attach_cases, test_helper_changes_only_its_tap);

@@ -102,7 +102,7 @@ foreign_local_refused() {	# apply makes nothing; the helper names what is missin
 	sandbox_policy /etc/netns/hC/tapgate/tapgate.conf "$(policy_of 2)"
 	echo "$aerr"; echo "$err"
 	grep -q "^tapgate apply: network 'lan': vxlan-local 192.0.2.9 is not an address of this host$" <<<"$aerr" &&
-		grep -q "^tapgate apply: nothing changed$" <<<"$aerr" &&
+		grep -q "^tapgate apply: 1 of 2 networks and managed bridges left out$" <<<"$aerr" &&
 		grep -q "^tapgate-helper: network 'lan': bridge 'brnew' does not exist; run 'tapgate apply' as root$" <<<"$err" &&
 		! on hC ip link show vx10300 2>/dev/null && ! on hC ip link show brnew 2>/dev/null &&
 		[ -z "$(on hC ip -o link show type tun | grep -v 'master brl')" ]
