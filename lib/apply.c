@@ -31,6 +31,7 @@ typedef struct {
 	ApplyPlan *plan;
 	GHashTable *links;	/* name -> LinkInfo *, as they will be */
 	GHashTable *vlans;	/* ifindex -> PortVlanState *, from the kernel */
+	GHashTable *fixed;	/* names of bridges whose MAC the plan fixes */
 	int next_fake;		/* ifindexes of links the plan makes: -1, -2, ... */
 } Model;
 
@@ -257,7 +258,8 @@ static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, 
 	} else if (strcmp(l->kind, "bridge")) {
 		problem(m, "%s'%s' exists but is not a bridge", ctx, name);
 		return NULL;
-	} else if (l->ifindex > 0 && (r = bridge_mac_is_fixed(l)) <= 0) {
+	} else if (l->ifindex > 0 && !g_hash_table_contains(m->fixed, name) &&
+		   (r = bridge_mac_is_fixed(l)) <= 0) {
 		if (r < 0) {
 			problem(m, "cannot tell whether bridge '%s' has a fixed MAC: %s", name,
 				r == -ENXIO ? "/sys is not this network namespace's" : g_strerror(-r));
@@ -266,6 +268,7 @@ static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, 
 		s = step(m, APPLY_FIX_MAC, name, "ip link set dev %s address %s", name,
 			 mac_str(l->mac, mac));
 		memcpy(s->mac, l->mac, 6);
+		g_hash_table_add(m->fixed, l->name);
 	}
 	if (filtering && (!l->vlan_filtering || (pvid == 0 && l->default_pvid))) {
 		s = step(m, APPLY_BRIDGE_OPTS, name, "ip link set dev %s type bridge%s%s", name,
@@ -606,6 +609,8 @@ int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GErro
 		g_array_set_clear_func(m.plan->steps, step_clear);
 		g_clear_pointer(&m.links, g_hash_table_unref);
 		g_clear_pointer(&m.vlans, g_hash_table_unref);
+		g_clear_pointer(&m.fixed, g_hash_table_unref);
+		m.fixed = g_hash_table_new(g_str_hash, g_str_equal);
 		m.next_fake = 0;
 		r = model_load(&m, error);
 		if (r == 0)
@@ -613,6 +618,7 @@ int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GErro
 	}
 	for (guint u = 0; u < m.plan->units; u++)
 		m.plan->left_out += skip[u];
+	g_clear_pointer(&m.fixed, g_hash_table_unref);
 	g_clear_pointer(&m.links, g_hash_table_unref);
 	g_clear_pointer(&m.vlans, g_hash_table_unref);
 	if (r < 0) {

@@ -71,7 +71,9 @@ static const ToolCase tool_cases[] = {
 	  "libvirt-9.0/network-port-created-begin.portgroup.xml", 0 },
 	{ "hook-bad-xml", "hook", "--qemu lvt1 start begin -", "cli/lab.conf", 1 },
 	{ "cli-check", "cli", "check --policy @D@/cli/lab.conf", NULL, 0 },
-	{ "cli-explain", "cli", "explain --user root --br lan100 --policy @D@/cli/lab.conf", NULL, 0 },
+	/* allowed, but 'tapgate apply' has not made lan100's bridge ready: exit 1 */
+	{ "cli-explain", "cli", "explain --user root --br lan100 --policy @D@/cli/lab.conf", NULL, 1 },
+	{ "cli-apply-dry-run", "cli", "apply --dry-run", NULL, 0 },
 	{ "cli-xml", "cli", "xml interface --bridge br0 --uuid e61d5755-9bdc-40cd-9648-77e719bdc220 "
 	  "--vlan 100 --pin-mac --target-libvirt 9.0", NULL, 0 },
 	{ "cli-mac-check", "cli", "mac --uuid e61d5755-9bdc-40cd-9648-77e719bdc220 --check "

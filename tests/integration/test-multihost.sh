@@ -88,7 +88,7 @@ peers_follow_policy() {	# a peer taken out of the policy loses its flood entry
 	echo "$out"
 	peers=$(on hA bridge fdb show dev vx10100 | grep '^00:00:00:00:00:00' | awk '{print $3}')
 	sandbox_policy /etc/netns/hA/tapgate/tapgate.conf "$(policy_of 0)"
-	[ "$out" = "bridge fdb del 00:00:00:00:00:00 dev vx10100 dst 192.0.2.3 self"$'\n'"1 change" ] &&
+	[ "$out" = "bridge fdb del 00:00:00:00:00:00 dev vx10100 dst 192.0.2.3 self"$'\n'"bridge fdb del 00:00:00:00:00:00 dev vx10200 dst 192.0.2.3 self"$'\n'"2 changes" ] &&
 		[ "$peers" = 192.0.2.2 ] || { echo "flood entries: $peers"; return 1; }
 	out=$(on hA "$TAPGATE_CLI" apply) && echo "$out" &&
 		[ "$(on hA bridge fdb show dev vx10100 | grep -c '^00:00:00:00:00:00')" = 2 ]
@@ -102,7 +102,7 @@ foreign_local_refused() {	# apply makes nothing; the helper names what is missin
 	sandbox_policy /etc/netns/hC/tapgate/tapgate.conf "$(policy_of 2)"
 	echo "$aerr"; echo "$err"
 	grep -q "^tapgate apply: network 'lan': vxlan-local 192.0.2.9 is not an address of this host$" <<<"$aerr" &&
-		grep -q "^tapgate apply: 1 of 2 networks and managed bridges left out$" <<<"$aerr" &&
+		grep -q "^tapgate apply: 2 of 2 networks and managed bridges left out$" <<<"$aerr" &&
 		grep -q "^tapgate-helper: network 'lan': bridge 'brnew' does not exist; run 'tapgate apply' as root$" <<<"$err" &&
 		! on hC ip link show vx10300 2>/dev/null && ! on hC ip link show brnew 2>/dev/null &&
 		[ -z "$(on hC ip -o link show type tun | grep -v 'master brl')" ]
