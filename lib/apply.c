@@ -603,7 +603,7 @@ int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GErro
 	m.plan->problems = g_ptr_array_new_with_free_func(g_free);
 	/* Leaving a unit out can only take steps away from the others; a few
 	 * passes find the units that stand on their own. */
-	for (guint pass = 0; !stable && r == 0; pass++) {
+	while (!stable && r == 0) {
 		g_clear_pointer(&m.plan->steps, g_array_unref);
 		m.plan->steps = g_array_new(FALSE, TRUE, sizeof(ApplyStep));
 		g_array_set_clear_func(m.plan->steps, step_clear);

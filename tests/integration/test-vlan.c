@@ -61,8 +61,8 @@ static void setup_world(void)
 /* Problems 'tapgate apply' has with the policy above, by design: each
  * network left out alone, the rest made. */
 static const char *const known_problems[] = {
-	"tapgate apply: network 'onbrx': bridge 'brx' does not filter VLANs, and the policy does "
-	"not let tapgate switch it on ('managed = true' in [bridge brx])",
+	("tapgate apply: network 'onbrx': bridge 'brx' does not filter VLANs, and the policy does "
+	 "not let tapgate switch it on ('managed = true' in [bridge brx])"),
 	"tapgate apply: network 'lost': uplink 'nope0' does not exist",
 	"tapgate apply: network 'vx150': vxlan-local 192.0.2.1 is not an address of this host",
 	"tapgate apply: network 'clash': 'u0.300' exists but is not VLAN 300 on 'u0'",
