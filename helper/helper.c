@@ -13,11 +13,13 @@
  * half-configured, because the tap dies with our fd.
  */
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -238,38 +240,42 @@ static PolicyDecision decide(const HelperArgs *args, uid_t uid, gid_t gid)
 	return d;
 }
 
+/* Still there? SIOCGIFNAME on the netlink socket: one syscall, where a
+ * GETLINK per entry under the target's lock would serialize busy calls. */
 static gboolean port_alive(const PortEntry *e, void *data)
 {
-	LinkInfo info;
+	struct ifreq ifr = { .ifr_ifindex = e->ifindex };
 
-	return link_get(data, e->tap, &info) == 0 && info.ifindex == e->ifindex;
+	return ioctl(*(int *)data, SIOCGIFNAME, &ifr) == 0 && !strcmp(ifr.ifr_name, e->tap);
 }
 
 static void on_alarm(int sig)
 {
 }
 
-/* Count the target's ports under the state lock, before privileges go. */
+/* Count the target's ports under its state lock, before privileges go. */
 static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget *t, uid_t uid,
 			  gid_t gid)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GArray) entries = NULL;
+	int nlfd = nl_socket_get_fd(sk);
 	guint dropped = 0;
 	int r;
 
 	/* The wait for the lock is bounded: SIGALRM interrupts flock(). */
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL);
 	alarm(PORTSTATE_LOCK_WAIT_MS / 1000 + 1);
-	r = portstate_open(TG_STATE_DIR, st, &err);
+	r = portstate_open(TG_STATE_DIR, t->quota_key, st, &err);
 	alarm(0);
 	if (r < 0 || portstate_load(st, &entries, &dropped, &err) < 0)
 		die("quota state: %s", err->message);
 	if (dropped)
 		log_msg(LOG_WARNING, "dropped %u unreadable line%s of the quota state", dropped,
 		       dropped == 1 ? "" : "s");
-	portstate_cull(entries, port_alive, sk);
-	if (portstate_store(st, entries, &err) < 0)
+	/* rewritten only when it heals: the common call appends one line */
+	if ((portstate_cull(entries, port_alive, &nlfd) || dropped) &&
+	    portstate_store(st, entries, &err) < 0)
 		die("quota state: %s", err->message);
 	if (portstate_check(entries, t, uid, gid, &err) < 0)
 		die("%s", err->message);

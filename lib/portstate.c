@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Quotas, lxc-user-nic style: a root-owned file under /run/tapgate lists the
- * ports the helper handed out, one line each:
+ * Quotas, lxc-user-nic style: for each quota-limited target a root-owned
+ * file under /run/tapgate lists the ports the helper handed out on it, one
+ * line each (here in network:lan100.ports):
  *
  *	tap=tg1000-1a2b ifindex=12 uid=1000 gid=1000 target=network:lan100
  *
- * A lock file is held (flock) from the count until the new port is written,
- * so concurrent helpers count exactly. Entries whose tap is gone are culled
- * on every call, so the count heals itself after crashes: a tap dies with
- * the last fd to it, whoever held it.
+ * The target's lock file (network:lan100.lock) is held (flock) from the
+ * count until the new port is written, so concurrent helpers count exactly;
+ * calls on other targets never wait for it. Entries whose tap is gone are
+ * culled on every call, so the count heals itself after crashes: a tap dies
+ * with the last fd to it, whoever held it.
  *
- * The helper drops privileges between counting and knowing its tap, so all
- * rewriting (temporary file + rename, never a torn file) happens while it is
- * root, and the new entry is one append through an fd opened before.
+ * The common call appends its one line; the file is rewritten (temporary
+ * file + rename, never a torn file) only when culling or a bad line changed
+ * it. All of it happens while the helper is root through and through, so
+ * its caller cannot stop it with the lock held.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,9 +27,6 @@
 #include "portstate.h"
 #include "tg-util.h"
 
-#define PORTS "ports"
-#define PORTS_NEW "ports.new"
-#define LOCK "lock"
 #define PORTSTATE_MAX (1024 * 1024)
 
 static gboolean owned_by_root_only(const struct stat *st)
@@ -71,11 +71,11 @@ static int lock_bounded(PortState *st, GError **error)
 
 	while (flock(st->lockfd, LOCK_EX) < 0) {
 		if (errno != EINTR)
-			return fail(error, errno, st, LOCK);
+			return fail(error, errno, st, st->lock);
 		if (g_get_monotonic_time() >= deadline) {
 			g_set_error(error, TG_ERROR, ETIMEDOUT,
 				    "%s/%s: still held by another call after %d s; try again",
-				    st->dir, LOCK, PORTSTATE_LOCK_WAIT_MS / 1000);
+				    st->dir, st->lock, PORTSTATE_LOCK_WAIT_MS / 1000);
 			return -ETIMEDOUT;
 		}
 	}
@@ -83,8 +83,10 @@ static int lock_bounded(PortState *st, GError **error)
 }
 
 /**
- * portstate_open() - open and lock the state directory, creating it if needed
+ * portstate_open() - open the state directory, creating it if needed, and
+ * lock one target's state
  * @dir:	root's directory (normally /run/tapgate)
+ * @key:	the target (PolicyTarget.quota_key: "bridge br0")
  * @st:		filled in; release with portstate_close()
  * @error:	set on failure
  *
@@ -95,12 +97,17 @@ static int lock_bounded(PortState *st, GError **error)
  *
  * Return: 0 or -errno
  */
-int portstate_open(const char *dir, PortState *st, GError **error)
+int portstate_open(const char *dir, const char *key, PortState *st, GError **error)
 {
 	struct stat sb;
 	int r;
 
 	st->dir = dir;
+	/* policy names are [A-Za-z0-9_.-]: safe as file names once ' ' goes */
+	st->key = g_strdelimit(g_strdup(key), " ", ':');
+	st->ports = g_strconcat(st->key, ".ports", NULL);
+	st->ports_new = g_strconcat(st->key, ".new", NULL);
+	st->lock = g_strconcat(st->key, ".lock", NULL);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		int err = errno;
 
@@ -124,9 +131,9 @@ int portstate_open(const char *dir, PortState *st, GError **error)
 			    dir);
 		return -EPERM;
 	}
-	r = open_owned(st, LOCK, O_RDWR | O_CREAT, error);
+	r = open_owned(st, st->lock, O_RDWR | O_CREAT, error);
 	if (r < 0)
-		return error && *error ? r : fail(error, -r, st, LOCK);
+		return error && *error ? r : fail(error, -r, st, st->lock);
 	st->lockfd = r;
 	return lock_bounded(st, error);
 }
@@ -170,11 +177,11 @@ int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **err
 
 	*dropped = 0;
 	*entries = g_array_new(FALSE, FALSE, sizeof(PortEntry));
-	fd = open_owned(st, PORTS, O_RDONLY, error);
+	fd = open_owned(st, st->ports, O_RDONLY, error);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd < 0)
-		return error && *error ? fd : fail(error, -fd, st, PORTS);
+		return error && *error ? fd : fail(error, -fd, st, st->ports);
 	buf = g_malloc(PORTSTATE_MAX + 1);
 	while (have < PORTSTATE_MAX && (n = read(fd, buf + have, PORTSTATE_MAX - have)) > 0)
 		have += (gsize)n;
@@ -185,7 +192,7 @@ int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **err
 
 		if (!**l)
 			continue;
-		if (parse_entry(*l, &e))
+		if (parse_entry(*l, &e) && !strcmp(e.target, st->key))
 			g_array_append_val(*entries, e);
 		else
 			(*dropped)++;
@@ -217,26 +224,26 @@ int portstate_store(PortState *st, const GArray *entries, GError **error)
 
 	for (guint i = 0; i < entries->len; i++)
 		format_entry(s, &g_array_index(entries, PortEntry, i));
-	unlinkat(st->dirfd, PORTS_NEW, 0);
-	fd = openat(st->dirfd, PORTS_NEW, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0644);
+	unlinkat(st->dirfd, st->ports_new, 0);
+	fd = openat(st->dirfd, st->ports_new,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail(error, errno, st, PORTS_NEW);
+		return fail(error, errno, st, st->ports_new);
 	n = write(fd, s->str, s->len);
 	if (n < 0 || (gsize)n != s->len)
-		return fail(error, n < 0 ? errno : EIO, st, PORTS_NEW);
-	if (renameat(st->dirfd, PORTS_NEW, st->dirfd, PORTS) < 0)
-		return fail(error, errno, st, PORTS);
+		return fail(error, n < 0 ? errno : EIO, st, st->ports_new);
+	if (renameat(st->dirfd, st->ports_new, st->dirfd, st->ports) < 0)
+		return fail(error, errno, st, st->ports);
 	tg_closep(&st->appendfd);
-	st->appendfd = openat(st->dirfd, PORTS, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	st->appendfd = openat(st->dirfd, st->ports, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (st->appendfd < 0)
-		return fail(error, errno, st, PORTS);
+		return fail(error, errno, st, st->ports);
 	return 0;
 }
 
 /**
  * portstate_append() - record one more port with a single write
- * @st:		after portstate_store(); privileges may be gone by now
+ * @st:		from portstate_open(), still privileged
  * @entry:	the new port
  *
  * Return: 0 or -errno
@@ -244,8 +251,16 @@ int portstate_store(PortState *st, const GArray *entries, GError **error)
 int portstate_append(PortState *st, const PortEntry *entry)
 {
 	g_autoptr(GString) s = format_entry(g_string_new(NULL), entry);
-	ssize_t n = write(st->appendfd, s->str, s->len);
+	ssize_t n;
 
+	if (st->appendfd < 0) {	/* not rewritten by portstate_store() */
+		int fd = open_owned(st, st->ports, O_WRONLY | O_APPEND | O_CREAT, NULL);
+
+		if (fd < 0)
+			return fd;
+		st->appendfd = fd;
+	}
+	n = write(st->appendfd, s->str, s->len);
 	if (n < 0)
 		return -errno;
 	return (gsize)n == s->len ? 0 : -EIO;
@@ -257,6 +272,10 @@ void portstate_close(PortState *st)
 	tg_closep(&st->appendfd);
 	tg_closep(&st->lockfd);
 	tg_closep(&st->dirfd);
+	g_clear_pointer(&st->key, g_free);
+	g_clear_pointer(&st->ports, g_free);
+	g_clear_pointer(&st->ports_new, g_free);
+	g_clear_pointer(&st->lock, g_free);
 }
 
 /**

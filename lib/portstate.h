@@ -18,9 +18,11 @@ typedef struct {
 /* Is this port still there? (the tap's name still has this ifindex) */
 typedef gboolean (*PortAliveFunc)(const PortEntry *entry, void *data);
 
-/* The open, locked state directory. */
+/* The open state directory, one target's state locked. */
 typedef struct {
 	const char *dir;	/* for messages */
+	char *key;		/* the target, as the entries write it */
+	char *ports, *ports_new, *lock;	/* its files' names in @dir */
 	int dirfd;
 	int lockfd;
 	int appendfd;	/* the ports file, for the one line added after privileges drop */
@@ -31,7 +33,7 @@ typedef struct {
 /* How long a call waits for the state lock before it gives up. */
 #define PORTSTATE_LOCK_WAIT_MS 10000
 
-int portstate_open(const char *dir, PortState *st, GError **error);
+int portstate_open(const char *dir, const char *key, PortState *st, GError **error);
 int portstate_load(PortState *st, GArray **entries, guint *dropped, GError **error);
 int portstate_store(PortState *st, const GArray *entries, GError **error);
 int portstate_append(PortState *st, const PortEntry *entry);

@@ -179,7 +179,7 @@ static const FaultCase fault_cases[] = {
 	  "tapgate-helper: quota state: cannot create '/run/tapgate': Read-only file system" },
 	{ "state-dir-read-only", "mkdir -p /run/tapgate && mount -t tmpfs -o ro,mode=755 ro /run/tapgate",
 	  "umount /run/tapgate", "[bridge br0]\nallow-users = *\nmax-ports = 5\n",
-	  "tapgate-helper: quota state: /run/tapgate/lock: Read-only file system" },
+	  "tapgate-helper: quota state: /run/tapgate/bridge:br0.lock: Read-only file system" },
 };
 
 static void test_fault(gconstpointer data)
@@ -220,7 +220,7 @@ static void test_sigkill_anywhere(void)
 	helper_run(setuid_helper, plain_args, &as_user, &last);
 	g_assert_cmpstr(last.err, ==, "");
 	g_assert_cmpint(last.status, ==, 0);
-	g_assert_true(g_file_get_contents("/run/tapgate/ports", &state, NULL, NULL));
+	g_assert_true(g_file_get_contents("/run/tapgate/bridge:br0.ports", &state, NULL, NULL));
 	g_assert_nonnull(strstr(state, last.tapname));
 	g_assert_null(strchr(strchr(state, '\n') + 1, '\n'));	/* exactly one entry */
 }
@@ -279,7 +279,7 @@ static void test_rlimit(gconstpointer data)
 	g_assert_cmpint(r.status, ==, raised ? 0 : 1);
 	g_assert_cmpint(r.tapfd >= 0, ==, raised);
 	g_assert_cmpuint(count_taps(), ==, raised ? 2 : 1);
-	g_assert_true(g_file_get_contents("/run/tapgate/ports", &state, NULL, NULL));
+	g_assert_true(g_file_get_contents("/run/tapgate/bridge:br0.ports", &state, NULL, NULL));
 	g_assert_nonnull(strstr(state, first.tapname));
 	if (raised)
 		g_assert_nonnull(strstr(state, r.tapname));
@@ -290,8 +290,8 @@ static void test_rlimit(gconstpointer data)
  * caller's group: setuid changes only the euid). */
 static void test_state_root_owned(void)
 {
-	static const char *const paths[] = { "/run/tapgate", "/run/tapgate/lock",
-					     "/run/tapgate/ports" };
+	static const char *const paths[] = { "/run/tapgate", "/run/tapgate/bridge:br0.lock",
+					     "/run/tapgate/bridge:br0.ports" };
 	g_auto(HelperRun) r = { .tapfd = -1 };
 
 	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
@@ -368,15 +368,51 @@ static void test_lock_held(void)
 	tg_autoclose int lock = -1;
 
 	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
-	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/lock");
-	lock = open("/run/tapgate/lock", O_RDWR | O_CLOEXEC);
+	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/bridge:br0.lock");
+	lock = open("/run/tapgate/bridge:br0.lock", O_RDWR | O_CLOEXEC);
 	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
 	opts.kill_after_us = 15 * G_USEC_PER_SEC;	/* the old helper waited forever */
 	helper_run(setuid_helper, plain_args, &opts, &r);
-	g_assert_cmpstr(r.err, ==, "tapgate-helper: quota state: /run/tapgate/lock: still held by "
+	g_assert_cmpstr(r.err, ==, "tapgate-helper: quota state: /run/tapgate/bridge:br0.lock: still held by "
 				   "another call after 10 s; try again");
 	g_assert_cmpint(r.status, ==, 1);
 	g_assert_cmpuint(count_taps(), ==, 0);
+}
+
+/* Each quota target has its own lock: while br0's is held (a slow call
+ * there), a call on br1 does not wait for it (F1: one lock for every
+ * target). The lock is whatever file a call on br0 leaves. */
+static void test_lock_per_target(void)
+{
+	static const char *const br1_args[] = { "--br=br1", "--fd=@FD@", NULL };
+	HelperRunOpts opts = as_user;
+	g_auto(HelperRun) first = { .tapfd = -1 }, r = { .tapfd = -1 };
+	g_autoptr(GDir) d = NULL;
+	tg_autoclose int lock = -1;
+	guint n_locks = 0;
+	const char *f;
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports = 5\n"
+		    "[bridge br1]\nallow-users = *\nmax-ports = 5\n");
+	sandbox_sh("ip link add br1 type bridge && ip link set br1 up");
+	helper_run(setuid_helper, plain_args, &as_user, &first);
+	g_assert_cmpint(first.status, ==, 0);
+	d = g_dir_open("/run/tapgate", 0, NULL);
+	g_assert_nonnull(d);
+	while ((f = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename("/run/tapgate", f, NULL);
+
+		if (!strstr(f, "lock"))
+			continue;
+		lock = open(path, O_RDWR | O_CLOEXEC);
+		g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
+		n_locks++;
+	}
+	g_assert_cmpuint(n_locks, ==, 1);
+	opts.kill_after_us = 5 * G_USEC_PER_SEC;	/* the old helper waited 10 s */
+	helper_run(setuid_helper, br1_args, &opts, &r);
+	g_assert_cmpstr(r.err, ==, "");
+	g_assert_cmpint(r.status, ==, 0);
 }
 
 /* The pid of a process blocked in flock() ("1: -> FLOCK ADVISORY WRITE PID
@@ -427,8 +463,8 @@ static void test_caller_cannot_stop(void)
 	pid_t pid = 0;
 
 	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 5\n");
-	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/lock");
-	lock = open("/run/tapgate/lock", O_RDWR | O_CLOEXEC);
+	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/bridge:br0.lock");
+	lock = open("/run/tapgate/bridge:br0.lock", O_RDWR | O_CLOEXEC);
 	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
 	th = g_thread_new("user", user_call, &r);
 	/* The helper waiting for the lock: before its first lines ran, it is
@@ -557,7 +593,7 @@ static void test_200_at_once(void)
 	/* The next call culls all 150 entries and is the only one left. */
 	helper_run(setuid_helper, plain_args, &as_user, &next);
 	g_assert_cmpint(next.status, ==, 0);
-	g_assert_true(g_file_get_contents("/run/tapgate/ports", &state, NULL, NULL));
+	g_assert_true(g_file_get_contents("/run/tapgate/bridge:br0.ports", &state, NULL, NULL));
 	lines = g_strsplit(state, "\n", -1);
 	g_assert_cmpuint(g_strv_length(lines), ==, 2);	/* one entry and the final "" */
 }
@@ -691,6 +727,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/fault/state-root-owned", test_state_root_owned);
 	g_test_add_func("/hostile/persisted-tap-owned", test_persisted_tap_owned);
 	g_test_add_func("/hostile/lock-held", test_lock_held);
+	g_test_add_func("/hostile/lock-per-target", test_lock_per_target);
 	g_test_add_func("/hostile/full-socket", test_full_socket);
 	g_test_add_func("/hostile/caller-cannot-stop", test_caller_cannot_stop);
 	g_test_add_func("/fault/bridge-flapping", test_bridge_flapping);

@@ -13,7 +13,7 @@
 #include "sandbox.h"
 #include "tg-util.h"
 
-#define STATE "/run/tapgate/ports"
+#define STATE "/run/tapgate/bridge:br0.ports"
 
 static const char *helper;
 static char *setuid_helper;
@@ -197,7 +197,7 @@ static const StateCase state_cases[] = {
 	  "target=bridge:br0' > " STATE, NULL, 1 },
 	{ "wrong-owner",
 	  "mkdir -p /run/tapgate && touch " STATE " && chown 4242 " STATE,
-	  "tapgate-helper: quota state: state file '/run/tapgate/ports' is not root's or is "
+	  "tapgate-helper: quota state: state file '/run/tapgate/bridge:br0.ports' is not root's or is "
 	  "writable by others; remove it", 0 },
 	{ "world-writable-dir",
 	  "mkdir -p /run/tapgate && chmod 777 /run/tapgate",
