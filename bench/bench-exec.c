@@ -4,12 +4,17 @@
  *
  *   bench-exec helper N BRIDGE NAME=PATH NAME=PATH...
  *	each bridge helper N times, as QEMU drives it (socketpair, fork/exec
- *	"--use-vnet --fd=N --br=BRIDGE", recvmsg); time from fork to fd received;
- *	the tap is closed at once, so the bridge keeps its size.
+ *	"--use-vnet --fd=N --br=BRIDGE", recvmsg, then waitpid: QEMU waits for
+ *	the helper to exit); time from fork to exit, the fd held until then;
+ *	the tap is closed after, so the bridge keeps its size.
+ *   bench-exec burst N K BRIDGE NAME=PATH NAME=PATH...
+ *	N rounds of K calls of each helper at once (all forked, then all
+ *	reaped); prints taps per second (the median round) instead of ms.
  *   bench-exec cmd N STDIN NAME='COMMAND'...
  *	each /bin/sh -c COMMAND N times with STDIN; time from fork to exit.
  *
- * Prints one line per program: NAME median_ms p99_ms max_rss_kib failures.
+ * Prints one line per program: NAME median_ms p99_ms max_rss_kib failures
+ * (for burst: NAME median_taps_per_s lowest_round max_rss_kib failures).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,18 +57,16 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-static void run_helper(Prog *p, const char *bridge)
+/* Fork and exec a helper as QEMU does; the socket to read the fd from. */
+static pid_t start_helper(const Prog *p, const char *bridge, int *sock)
 {
-	int sv[2], status, fd;
 	char fdarg[32], brarg[64];
-	struct rusage ru;
-	double t0, t1;
+	int sv[2];
 	pid_t pid;
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	snprintf(fdarg, sizeof(fdarg), "--fd=%d", sv[1]);
 	snprintf(brarg, sizeof(brarg), "--br=%s", bridge);
-	t0 = now_ms();
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
@@ -74,17 +77,59 @@ static void run_helper(Prog *p, const char *bridge)
 		_exit(127);
 	}
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
-	t1 = now_ms();
-	close(sv[0]);
+	*sock = sv[0];
+	return pid;
+}
+
+/* Receive the fd, reap the helper; FALSE on any failure. */
+static gboolean finish_helper(Prog *p, pid_t pid, int sock, int *fd)
+{
+	struct rusage ru;
+	int status;
+
+	*fd = recv_fd(sock);
+	close(sock);
 	wait4(pid, &status, 0, &ru);
-	if (fd < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		p->failures++;
-	else
+	p->maxrss = MAX(p->maxrss, ru.ru_maxrss);
+	return *fd >= 0 && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
+static void run_helper(Prog *p, const char *bridge)
+{
+	double t0 = now_ms(), t1;
+	int sock, fd;
+	pid_t pid = start_helper(p, bridge, &sock);
+	gboolean ok = finish_helper(p, pid, sock, &fd);
+
+	t1 = now_ms();
+	if (ok)
 		g_array_append_val(p->ms, (double){ t1 - t0 });
+	else
+		p->failures++;
 	if (fd >= 0)
 		close(fd);
-	p->maxrss = MAX(p->maxrss, ru.ru_maxrss);
+}
+
+/* K calls at once; one sample of taps per second. */
+static void run_burst(Prog *p, int k, const char *bridge)
+{
+	g_autofree pid_t *pids = g_new(pid_t, k);
+	g_autofree int *socks = g_new(int, k), *fds = g_new(int, k);
+	double t0 = now_ms(), t1;
+	int failed = 0;
+
+	for (int i = 0; i < k; i++)
+		pids[i] = start_helper(p, bridge, &socks[i]);
+	for (int i = 0; i < k; i++)
+		failed += !finish_helper(p, pids[i], socks[i], &fds[i]);
+	t1 = now_ms();
+	for (int i = 0; i < k; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (failed)
+		p->failures += failed;
+	else
+		g_array_append_val(p->ms, (double){ k * 1000.0 / (t1 - t0) });
 }
 
 static void run_cmd(Prog *p, const char *input)
@@ -124,14 +169,20 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	GPtrArray *progs = g_ptr_array_new();
-	int n;
+	gboolean burst = argc > 1 && !strcmp(argv[1], "burst");
+	int n, k = 0, first = 4;
 
-	if (argc < 5 || (strcmp(argv[1], "helper") && strcmp(argv[1], "cmd"))) {
-		fprintf(stderr, "usage: bench-exec helper|cmd N BRIDGE|STDIN NAME=WHAT...\n");
+	if (argc < 5 || (strcmp(argv[1], "helper") && strcmp(argv[1], "cmd") && !burst)) {
+		fprintf(stderr, "usage: bench-exec helper|cmd N BRIDGE|STDIN NAME=WHAT...\n"
+				"       bench-exec burst N K BRIDGE NAME=WHAT...\n");
 		return 2;
 	}
 	n = atoi(argv[2]);
-	for (int i = 4; i < argc; i++) {
+	if (burst) {
+		k = atoi(argv[3]);
+		first = 5;
+	}
+	for (int i = first; i < argc; i++) {
 		Prog *p = g_new0(Prog, 1);
 		char *eq = strchr(argv[i], '=');
 
@@ -147,7 +198,9 @@ int main(int argc, char **argv)
 		for (guint i = 0; i < progs->len; i++) {
 			Prog *p = g_ptr_array_index(progs, (i + (guint)it) % progs->len);
 
-			if (!strcmp(argv[1], "helper"))
+			if (burst)
+				run_burst(p, k, argv[4]);
+			else if (!strcmp(argv[1], "helper"))
 				run_helper(p, argv[3]);
 			else
 				run_cmd(p, argv[3]);
@@ -159,7 +212,9 @@ int main(int argc, char **argv)
 		if (p->ms->len) {
 			g_array_sort(p->ms, cmp);
 			med = g_array_index(p->ms, double, p->ms->len / 2);
-			p99 = g_array_index(p->ms, double, MIN(p->ms->len - 1, p->ms->len * 99 / 100));
+			p99 = burst ? g_array_index(p->ms, double, 0)
+				    : g_array_index(p->ms, double,
+						    MIN(p->ms->len - 1, p->ms->len * 99 / 100));
 		}
 		printf("%s %.3f %.3f %ld %d\n", p->name, med, p99, p->maxrss, p->failures);
 	}

@@ -118,7 +118,7 @@ static void reset_rlimits(void)
 		if (setrlimit(limits[i].resource, &rl) == 0)
 			continue;
 		if (getrlimit(limits[i].resource, &rl) < 0)
-			die("cannot read %s: %s", limits[i].name, g_strerror(errno));
+			die("cannot read %s: %s", limits[i].name, tg_strerror(errno));
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(limits[i].resource, &rl) < 0 || rl.rlim_cur < limits[i].need)
 			die("the caller's %s (%llu) is below what " PROG " needs (%llu)",
@@ -222,7 +222,7 @@ static PolicyDecision decide(const HelperArgs *args, uid_t uid, gid_t gid)
 
 	n = getgroups(MAX(n, 0), groups);
 	if (n < 0)	/* a deny-groups rule must never be skipped */
-		die("cannot read the caller's groups: %s", g_strerror(errno));
+		die("cannot read the caller's groups: %s", tg_strerror(errno));
 	caller.n_groups = (size_t)n;
 	if (policy_load(&policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
 			&err) < 0)
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	PolicyDecision d;
 	const PolicyTarget *t;
 	PortPreflight pf;
-	LinkInfo tap;
+	struct { int ifindex; } tap;
 	char name[IFNAMSIZ];
 	gboolean vnet_on = FALSE, quota;
 	uid_t uid = getuid();
@@ -325,9 +325,9 @@ int main(int argc, char **argv)
 	 * stop or kill us at any moment, the quota lock held. Until we become
 	 * the caller for good, we are root through and through. */
 	if (geteuid() == 0 && getegid() != 0 && setegid(0) < 0)
-		die("cannot switch to group root: %s", g_strerror(errno));
+		die("cannot switch to group root: %s", tg_strerror(errno));
 	if (geteuid() == 0 && getuid() != 0 && setresuid(0, 0, 0) < 0)
-		die("cannot switch to user root: %s", g_strerror(errno));
+		die("cannot switch to user root: %s", tg_strerror(errno));
 
 	if (helper_args_parse(&args, argc, argv, &err) < 0)
 		die("%s (try '--help')", err->message);
@@ -362,10 +362,10 @@ int main(int argc, char **argv)
 	tun = tap_open_node(TG_TUN_PATH);
 	if (tun < 0)
 		die("cannot open '%s': %s (is " PROG " installed setuid root, or with "
-		    "cap_net_admin,cap_dac_override?)", TG_TUN_PATH, g_strerror(-tun));
+		    "cap_net_admin,cap_dac_override?)", TG_TUN_PATH, tg_strerror(-tun));
 	r = tg_nl_open(&sk);
 	if (r < 0)
-		die("cannot open a netlink socket: %s", g_strerror(-r));
+		die("cannot open a netlink socket: %s", tg_strerror(-r));
 	target_preflight(sk, t, qbr, &pf);
 	/* The tap exists before the count, so that the count, the tap and its
 	 * entry happen under the lock in one stretch that the caller cannot
@@ -373,13 +373,14 @@ int main(int argc, char **argv)
 	 * fail later, the tap dies with us and the next call culls its entry. */
 	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
 	if (r < 0)
-		die("cannot create a tap device: %s", g_strerror(-r));
+		die("cannot create a tap device: %s", tg_strerror(-r));
 	r = tap_set_owner(tun, uid, gid);
 	if (r < 0)
-		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, g_strerror(-r));
-	r = link_get(sk, name, &tap);
+		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, tg_strerror(-r));
+	r = tap_ifindex(nl_socket_get_fd(sk), name);
 	if (r < 0)
-		die("cannot look up tap '%s': %s", name, g_strerror(-r));
+		die("cannot look up tap '%s': %s", name, tg_strerror(-r));
+	tap.ifindex = r;
 	if (quota) {
 		PortEntry e = { .ifindex = tap.ifindex, .uid = uid, .gid = gid };
 
@@ -389,25 +390,25 @@ int main(int argc, char **argv)
 		g_strdelimit(e.target, " ", ':');
 		r = portstate_append(&st, &e);
 		if (r < 0)
-			die("cannot record the port in the quota state: %s", g_strerror(-r));
+			die("cannot record the port in the quota state: %s", tg_strerror(-r));
 		portstate_close(&st);	/* counted: nobody waits for us any more */
 	}
 	r = privs_keep_net_admin(uid, gid);
 	if (r < 0)
 		die("cannot keep CAP_NET_ADMIN: %s (is " PROG " installed setuid root, or with "
-		    "cap_net_admin,cap_dac_override?)", g_strerror(-r));
+		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));
 
 	link_random_host_mac(mac);
 	r = link_disable_ipv6(name);
 	if (r < 0)
-		die("cannot disable IPv6 on tap '%s': %s", name, g_strerror(-r));
+		die("cannot disable IPv6 on tap '%s': %s", name, tg_strerror(-r));
 	r = link_set_port(sk, tap.ifindex, pf.mtu, mac, pf.br.ifindex);
 	if (r == -EXFULL)
 		die("bridge '%s' is full (a Linux bridge holds at most 1023 ports)", t->bridge);
 	if (r == -ENODEV)
 		die("bridge '%s' disappeared while tap '%s' was being attached", t->bridge, name);
 	if (r < 0)
-		die("cannot attach tap '%s' to bridge '%s': %s", name, t->bridge, g_strerror(-r));
+		die("cannot attach tap '%s' to bridge '%s': %s", name, t->bridge, tg_strerror(-r));
 	/* VLANs go on while the port is still down: it never forwards a frame
 	 * in a VLAN it should not be in. */
 	if (pf.br.vlan_filtering) {
@@ -415,18 +416,18 @@ int main(int argc, char **argv)
 		if (r == -EPROTO)
 			die("the VLANs of tap '%s' did not read back as configured", name);
 		if (r < 0)
-			die("cannot set the VLANs of tap '%s': %s", name, g_strerror(-r));
+			die("cannot set the VLANs of tap '%s': %s", name, tg_strerror(-r));
 	}
 	r = link_set_up(sk, tap.ifindex);
 	if (r < 0)
-		die("cannot bring tap '%s' up: %s", name, g_strerror(-r));
+		die("cannot bring tap '%s' up: %s", name, tg_strerror(-r));
 
 	r = privs_drop_all();
 	if (r < 0)
-		die("cannot drop capabilities: %s", g_strerror(-r));
+		die("cannot drop capabilities: %s", tg_strerror(-r));
 	r = send_fd(args.fd, tun);
 	if (r < 0)
-		die("cannot send the tap's descriptor over '--fd=%d': %s", args.fd, g_strerror(-r));
+		die("cannot send the tap's descriptor over '--fd=%d': %s", args.fd, tg_strerror(-r));
 	vdesc = port_vlan_describe(&t->vlan);
 	log_msg(LOG_INFO, "allowed %s tap=%s bridge=%s vlan=%s vnet_hdr=%d", ctx, name, t->bridge,
 	       vdesc, vnet_on);

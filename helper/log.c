@@ -4,13 +4,16 @@
  * syslog() blocks while the logger's socket queue is full, and a wedged
  * logger must not hang every VM start: a message that cannot be sent at once
  * is dropped.
+ *
+ * No timestamp: the syslog daemon (journald, rsyslog) stamps what it
+ * receives, and local time would mean reading /etc/localtime on every call,
+ * whose exit QEMU waits for.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -41,17 +44,14 @@ void log_open(const char *ident)
  */
 void log_msg(int priority, const char *fmt, ...)
 {
-	char buf[1024], stamp[32];
-	struct tm tm;
-	time_t now = time(NULL);
+	char buf[1024];
 	va_list ap;
 	int n;
 
 	if (log_fd < 0)
 		return;
-	strftime(stamp, sizeof(stamp), "%b %e %T", localtime_r(&now, &tm));
-	n = snprintf(buf, sizeof(buf), "<%d>%s %s[%d]: ", LOG_AUTHPRIV | priority, stamp,
-		     log_ident, (int)getpid());
+	n = snprintf(buf, sizeof(buf), "<%d>%s[%d]: ", LOG_AUTHPRIV | priority, log_ident,
+		     (int)getpid());
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Only the capability sets are applied, never the bounding set: we exec
- * nothing, and without CAP_SETPCAP libcap-ng would try, fail, and report it
- * through a blocking syslog() call.
+ * Only the capability sets are changed, never the bounding set: we exec
+ * nothing. Straight capget()/capset() rather than libcap-ng, whose
+ * constructor and process read cost two /proc reads and a dozen syscalls
+ * on every call, for three system calls' worth of work.
  *
  * The helper's privilege timeline:
  *
@@ -13,10 +14,37 @@
  *	send the fd		 no capabilities at all, as the caller's uid
  */
 #include <errno.h>
+#include <grp.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
-#include <cap-ng.h>
+#include <linux/capability.h>
 
 #include "privs.h"
+
+/* The effective and permitted sets become @caps; inheritable is emptied. */
+static int caps_set(uint64_t caps)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {
+		{ .effective = (uint32_t)caps, .permitted = (uint32_t)caps },
+		{ .effective = (uint32_t)(caps >> 32), .permitted = (uint32_t)(caps >> 32) },
+	};
+
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+static int caps_permitted(uint64_t *caps)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	*caps = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	return 0;
+}
 
 /**
  * privs_keep_net_admin() - keep CAP_NET_ADMIN and nothing else
@@ -31,29 +59,27 @@
  */
 int privs_keep_net_admin(uid_t uid, gid_t gid)
 {
-	if (capng_get_caps_process() < 0)
-		return errno ? -errno : -EIO;
-	if (!capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
+	const uint64_t net_admin = 1ull << CAP_NET_ADMIN;
+	uint64_t have = 0;
+	int r = caps_permitted(&have);
+
+	if (r < 0)
+		return r;
+	if (!(have & net_admin))
 		return -EPERM;
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) < 0)
-		return -EIO;
 	if (geteuid() != uid || getegid() != gid) {
-		if (capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP) < 0)
+		/* keep the permitted set across the uid change; the effective
+		 * set is cleared by it and set again below */
+		if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(0, NULL) < 0 ||
+		    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ||
+		    prctl(PR_SET_KEEPCAPS, 0) < 0)
 			return -EPERM;
-	} else if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
-		return -EPERM;
 	}
-	return 0;
+	return caps_set(net_admin);
 }
 
-/**
- * privs_drop_all() - give up every capability for good
- *
- * Return: 0 or -EPERM
- */
+/** privs_drop_all() - no capabilities left at all */
 int privs_drop_all(void)
 {
-	capng_clear(CAPNG_SELECT_BOTH);
-	return capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
+	return caps_set(0) < 0 ? -EPERM : 0;
 }

@@ -118,7 +118,7 @@ static const char *what_failed(const ApplyStep *s, int r)
 		return "the VNI and UDP port belong to another VXLAN device";
 	if (r == -EPROTO)
 		return "the VLANs did not read back as configured";
-	return g_strerror(-r);
+	return tg_strerror(-r);
 }
 
 /**

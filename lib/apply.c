@@ -262,7 +262,7 @@ static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, 
 		   (r = bridge_mac_is_fixed(l)) <= 0) {
 		if (r < 0) {
 			problem(m, "cannot tell whether bridge '%s' has a fixed MAC: %s", name,
-				r == -ENXIO ? "/sys is not this network namespace's" : g_strerror(-r));
+				r == -ENXIO ? "/sys is not this network namespace's" : tg_strerror(-r));
 			return NULL;
 		}
 		s = step(m, APPLY_FIX_MAC, name, "ip link set dev %s address %s", name,
@@ -465,7 +465,7 @@ static void plan_vxlan(Model *m, const PolicyNetwork *n, LinkInfo *br, const cha
 						  .neigh_suppress = vx->neigh_suppress };
 	}
 	if (!cfg->evpn && vx->ifindex > 0 && (r = vxlan_fdb_dump(m->sk, vx->ifindex, &fdb)) < 0) {
-		problem(m, "%scannot read the fdb of '%s': %s", ctx, name, g_strerror(-r));
+		problem(m, "%scannot read the fdb of '%s': %s", ctx, name, tg_strerror(-r));
 		return;
 	}
 	for (unsigned int i = 0; !cfg->evpn && i < cfg->n_peers; i++) {
@@ -528,7 +528,7 @@ static int model_load(Model *m, GError **error)
 	int r = link_dump(m->sk, &by_index);
 
 	if (r < 0) {
-		g_set_error(error, TG_ERROR, -r, "cannot read the links: %s", g_strerror(-r));
+		g_set_error(error, TG_ERROR, -r, "cannot read the links: %s", tg_strerror(-r));
 		return r;
 	}
 	r = bridge_vlan_dump(m->sk, &m->vlans);
@@ -538,7 +538,7 @@ static int model_load(Model *m, GError **error)
 	}
 	if (r < 0) {
 		g_set_error(error, TG_ERROR, -r, "cannot read the bridges' VLANs: %s",
-			    g_strerror(-r));
+			    tg_strerror(-r));
 		return r;
 	}
 	m->links = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);

@@ -95,7 +95,7 @@ static int check_bridge(struct nl_sock *sk, const PolicyTarget *t, PortPreflight
 	if (r == -ENODEV)
 		return fail(error, ENODEV, "bridge '%s' does not exist", t->bridge);
 	if (r < 0)
-		return fail(error, -r, "cannot look up bridge '%s': %s", t->bridge, g_strerror(-r));
+		return fail(error, -r, "cannot look up bridge '%s': %s", t->bridge, tg_strerror(-r));
 	if (strcmp(pf->br.kind, "bridge"))
 		return fail(error, ENOTTY, "'%s' is not a bridge", t->bridge);
 	/* Only tapgate's own bridges: the administrator's may be down on purpose
@@ -143,7 +143,7 @@ static int check_carrier(struct nl_sock *sk, const PolicyTarget *t, const char *
 		return todo(pf, error, done, "'%s' does not exist", name);
 	}
 	if (r < 0)
-		return fail(error, -r, "cannot look up '%s': %s", name, g_strerror(-r));
+		return fail(error, -r, "cannot look up '%s': %s", name, tg_strerror(-r));
 	if (dev->master != pf->br.ifindex) {
 		snprintf(done, sizeof(done), "put '%s' in bridge '%s'", name, t->bridge);
 		return todo(pf, error, done, "'%s' is not a port of bridge '%s'", name, t->bridge);

@@ -44,7 +44,7 @@ static int acl_include(Policy *policy, const PolicyEnv *env, const char *origin,
 	r = env->read(path, &text, &len, &err);
 	if (r < 0) {
 		g_set_error(error, TG_ERROR, -r, "%s: cannot include: %s", origin,
-			    err ? err->message : g_strerror(-r));
+			    err ? err->message : tg_strerror(-r));
 		return r;
 	}
 	return policy_parse_acl(policy, env, path, text, len, depth + 1, error);

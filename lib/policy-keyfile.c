@@ -688,7 +688,7 @@ static int parse_global_section(Policy *policy, const Section *sec, const char *
 			continue;
 		if (r < 0) {
 			g_set_error(error, TG_ERROR, -r, "%s: cannot include the QEMU ACL: %s",
-				    origin, err ? err->message : g_strerror(-r));
+				    origin, err ? err->message : tg_strerror(-r));
 			return r;
 		}
 		r = policy_parse_acl(policy, sec->env, acl_path, text, len, 1, error);

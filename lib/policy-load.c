@@ -2,35 +2,78 @@
 /* Finding and loading the policy that the helper enforces. */
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
 
 #include "policy.h"
 #include "secfile.h"
 #include "tg-util.h"
 
+/*
+ * Names are looked up in /etc/passwd and /etc/group themselves, never
+ * through NSS: the setuid helper is linked statically and loads no code at
+ * run time, and an NSS module (sss, ldap, systemd) is code. Every tool uses
+ * the same lookups, so 'tapgate explain' decides as the helper does; 'tapgate
+ * check' names the users and groups only a directory service knows.
+ */
+static FILE *open_db(const char *path, char **text)
+{
+	gsize len = 0;
+
+	if (secfile_read(path, text, &len, NULL) < 0)
+		return NULL;
+	return fmemopen(*text, len, "r");
+}
+
 static int lookup_user(const char *name, uid_t *uid)
 {
+	g_autofree char *text = NULL;
+	FILE *f = open_db(TG_PASSWD_PATH, &text);
 	struct passwd pw, *res = NULL;
-	char buf[4096];
+	g_autofree char *buf = g_malloc(65536);
+	int r = -ENOENT;
 
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res)
+	if (!f)
 		return -ENOENT;
-	*uid = res->pw_uid;
-	return 0;
+	/* fgetpwent_r() only parses; a line too long for @buf ends the search */
+	while (fgetpwent_r(f, &pw, buf, 65536, &res) == 0) {
+		if (res && !strcmp(res->pw_name, name)) {
+			*uid = res->pw_uid;
+			r = 0;
+			break;
+		}
+		res = NULL;
+	}
+	fclose(f);
+	return r;
 }
 
 static int lookup_group(const char *name, gid_t *gid)
 {
-	struct group gr, *res = NULL;
+	g_autofree char *text = NULL;
 	g_autofree char *buf = g_malloc(65536);	/* groups can list many members */
+	FILE *f = open_db(TG_GROUP_PATH, &text);
+	struct group gr, *res = NULL;
+	int r = -ENOENT;
 
-	if (getgrnam_r(name, &gr, buf, 65536, &res) != 0 || !res)
+	if (!f)
 		return -ENOENT;
-	*gid = res->gr_gid;
-	return 0;
+	while (fgetgrent_r(f, &gr, buf, 65536, &res) == 0) {
+		if (res && !strcmp(res->gr_name, name)) {
+			*gid = res->gr_gid;
+			r = 0;
+			break;
+		}
+		res = NULL;
+	}
+	fclose(f);
+	return r;
 }
 
-/* The real system: root-owned files only, and the passwd/group databases. */
+/* The real system: root-owned files only, names from /etc/passwd and /etc/group. */
 const PolicyEnv policy_env_system = {
 	.read = secfile_read,
 	.lookup_user = lookup_user,

@@ -85,7 +85,7 @@ static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const
 	if (r == -EPROTO)
 		return fail(error, r, "the VLANs of '%s' did not read back as configured", tap->name);
 	if (r < 0)
-		return fail(error, r, "cannot set the VLANs of '%s': %s", tap->name, g_strerror(-r));
+		return fail(error, r, "cannot set the VLANs of '%s': %s", tap->name, tg_strerror(-r));
 	if (r > 0 && changes) {
 		g_autofree char *was = bridge_vlan_state_describe(&before);
 
@@ -104,7 +104,7 @@ static int pin(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg, u
 
 	if (r < 0)
 		return fail(error, r, "cannot pin the guest's MAC on '%s': %s", tap->name,
-			    g_strerror(-r));
+			    tg_strerror(-r));
 	if (changes && vid)
 		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry, vlan %u", tap->name,
 							 vid));
@@ -139,14 +139,14 @@ static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo
 				vlan_set_add(&have, v);
 		}
 	} else if ((r = fdb_static_vids(sk, tap->ifindex, cfg->mac, &have, &have_plain)) < 0) {
-		return fail(error, r, "cannot read the fdb of '%s': %s", tap->name, g_strerror(-r));
+		return fail(error, r, "cannot read the fdb of '%s': %s", tap->name, tg_strerror(-r));
 	}
 	if (!br->vlan_filtering)
 		return have_plain ? 0 : pin(sk, tap, cfg, 0, changes, error);
 	if (vlans) {
 		st = *vlans;
 	} else if ((r = bridge_vlan_get(sk, tap->ifindex, &st)) < 0) {
-		return fail(error, r, "cannot read the VLANs of '%s': %s", tap->name, g_strerror(-r));
+		return fail(error, r, "cannot read the VLANs of '%s': %s", tap->name, tg_strerror(-r));
 	}
 	for (unsigned int v = VLAN_VID_MIN; v <= VLAN_VID_MAX; v++)
 		if (vlan_set_has(&st.vids, v) && !vlan_set_has(&have, v) &&
@@ -184,7 +184,7 @@ static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortCo
 			r = fail(error, r, "this kernel cannot set%s on bridge ports", what->str);
 		else if (r < 0)
 			r = fail(error, r, "cannot set%s on '%s': %s", what->str, tap->name,
-				 g_strerror(-r));
+				 tg_strerror(-r));
 		else if (changes)
 			g_ptr_array_add(changes, g_strdup_printf("%s:%s", tap->name, what->str));
 	}
@@ -267,14 +267,14 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 	} else if ((r = link_get(sk, tap, &port)) < 0) {
 		if (r == -ENODEV)
 			return fail(error, r, "'%s' does not exist", tap);
-		return fail(error, r, "cannot look up '%s': %s", tap, g_strerror(-r));
+		return fail(error, r, "cannot look up '%s': %s", tap, tg_strerror(-r));
 	}
 	if (!port.master || !port.bridge_port)
 		return fail(error, -ENOTCONN, "'%s' is not a port of a bridge", tap);
 	if (snap && (b = g_hash_table_lookup(snap->links, GINT_TO_POINTER(port.master)))) {
 		br = *b;
 	} else if ((r = link_get_index(sk, port.master, &br)) < 0) {
-		return fail(error, r, "cannot look up the bridge of '%s': %s", tap, g_strerror(-r));
+		return fail(error, r, "cannot look up the bridge of '%s': %s", tap, tg_strerror(-r));
 	}
 	if (snap) {
 		vlans = g_hash_table_lookup(snap->vlans, GINT_TO_POINTER(port.ifindex));

@@ -36,7 +36,7 @@ static gboolean owned_by_root_only(const struct stat *st)
 
 static int fail(GError **error, int err, const PortState *st, const char *name)
 {
-	g_set_error(error, TG_ERROR, err, "%s/%s: %s", st->dir, name, g_strerror(err));
+	g_set_error(error, TG_ERROR, err, "%s/%s: %s", st->dir, name, tg_strerror(err));
 	return -err;
 }
 
@@ -111,7 +111,7 @@ int portstate_open(const char *dir, const char *key, PortState *st, GError **err
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		int err = errno;
 
-		g_set_error(error, TG_ERROR, err, "cannot create '%s': %s", dir, g_strerror(err));
+		g_set_error(error, TG_ERROR, err, "cannot create '%s': %s", dir, tg_strerror(err));
 		return -err;
 	}
 	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -123,7 +123,7 @@ int portstate_open(const char *dir, const char *key, PortState *st, GError **err
 	if (st->dirfd < 0 || fstat(st->dirfd, &sb) < 0) {
 		int err = errno;
 
-		g_set_error(error, TG_ERROR, err, "cannot open '%s': %s", dir, g_strerror(err));
+		g_set_error(error, TG_ERROR, err, "cannot open '%s': %s", dir, tg_strerror(err));
 		return -err;
 	}
 	if (!owned_by_root_only(&sb)) {

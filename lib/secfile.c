@@ -72,7 +72,7 @@ fail_errno:
 	{
 		int err = errno;
 
-		g_set_error(error, TG_ERROR, err, "%s: %s", path, g_strerror(err));
+		g_set_error(error, TG_ERROR, err, "%s: %s", path, tg_strerror(err));
 		return -err;
 	}
 }
@@ -108,7 +108,7 @@ int secfile_read(const char *path, char **contents, gsize *len, GError **error)
 	if (fstat(fd, &st) < 0) {
 		int err = errno;
 
-		g_set_error(error, TG_ERROR, err, "%s: %s", path, g_strerror(err));
+		g_set_error(error, TG_ERROR, err, "%s: %s", path, tg_strerror(err));
 		return -err;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -137,7 +137,7 @@ int secfile_read(const char *path, char **contents, gsize *len, GError **error)
 		if (n < 0) {
 			int err = errno;
 
-			g_set_error(error, TG_ERROR, err, "%s: %s", path, g_strerror(err));
+			g_set_error(error, TG_ERROR, err, "%s: %s", path, tg_strerror(err));
 			return -err;
 		}
 		if (n == 0 || (have += (gsize)n) == (gsize)st.st_size)

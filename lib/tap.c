@@ -36,7 +36,7 @@ void tap_name_candidate(uid_t uid, unsigned int n, char name[IFNAMSIZ])
 	if (uid < 100000000u)
 		snprintf(name, IFNAMSIZ, "tg%u-%x", (unsigned)uid, n & 0xffffu);
 	else
-		snprintf(name, IFNAMSIZ, "tgx%08x", (unsigned)g_random_int());
+		snprintf(name, IFNAMSIZ, "tgx%08x", (unsigned)tg_random_u32());
 }
 
 /**
@@ -57,7 +57,7 @@ void tap_name_candidate(uid_t uid, unsigned int n, char name[IFNAMSIZ])
 int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 	       gboolean *vnet_hdr_on)
 {
-	unsigned int features = 0, start = g_random_int(), i;
+	unsigned int features = 0, start = tg_random_u32(), i;
 	struct ifreq ifr;
 
 	if (ioctl(fd, TUNGETFEATURES, &features) < 0)
@@ -77,6 +77,23 @@ int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 			return -errno;
 	}
 	return -EBUSY;
+}
+
+/**
+ * tap_ifindex() - the index of the tap just made
+ * @sock:	any socket (SIOCGIFINDEX is a socket ioctl)
+ * @name:	its name
+ *
+ * One ioctl, where an RTM_GETLINK is a request and two replies.
+ *
+ * Return: the ifindex or -errno
+ */
+int tap_ifindex(int sock, const char *name)
+{
+	struct ifreq ifr = { 0 };
+
+	g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+	return ioctl(sock, SIOCGIFINDEX, &ifr) < 0 ? -errno : ifr.ifr_ifindex;
 }
 
 /**

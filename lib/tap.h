@@ -11,4 +11,5 @@ int tap_open_node(const char *path);
 void tap_name_candidate(uid_t uid, unsigned int n, char name[IFNAMSIZ]);
 int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 	       gboolean *vnet_hdr_on);
+int tap_ifindex(int sock, const char *name);
 int tap_set_owner(int fd, uid_t uid, gid_t gid);

@@ -3,8 +3,28 @@
 #pragma once
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <glib.h>
+
+/* strerror(), not g_strerror(): the setuid helper runs in the C locale, where
+ * g_strerror() would look for charset.alias and gconv files on every new
+ * errno, and the tools print in the user's locale anyway. */
+static inline const char *tg_strerror(int err)
+{
+	return strerror(err);
+}
+
+/* One getrandom(); GRand would open and read /dev/urandom to seed itself. */
+static inline guint32 tg_random_u32(void)
+{
+	guint32 v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = g_random_int();
+	return v;
+}
 
 /* glib 2.74 has no g_autofd: close an fd when it goes out of scope. */
 static inline void tg_closep(int *fd)

@@ -200,7 +200,7 @@ int vxlan_check_underlay(struct nl_sock *sk, const VxlanConfig *cfg, int bridge,
 	}
 	if (r < 0) {
 		g_set_error(error, TG_ERROR, -r, "cannot find the device of %s: %s", a,
-			    g_strerror(-r));
+			    tg_strerror(-r));
 		return r;
 	}
 	if (bridge && (under.ifindex == bridge || under.master == bridge ||

@@ -5,7 +5,7 @@
 # Build and test dependencies, installed with apt-get when missing.
 TG_PACKAGES=(
 	meson ninja-build pkg-config gcc libc6-dev python3
-	libglib2.0-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libxml2-dev libvirt-dev
+	libglib2.0-dev libnl-3-dev libnl-route-3-dev libxml2-dev libvirt-dev
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients	# never libvirt-daemon-system
 	iproute2 util-linux
 	qemu-system-x86 busybox-static	# the test guest (tests/vm)

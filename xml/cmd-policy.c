@@ -55,14 +55,45 @@ static int read_draft(const char *path, char **contents, gsize *len, GError **er
 	return 0;
 }
 
+/* The helper resolves names from /etc/passwd and /etc/group only (no NSS);
+ * a name only a directory service knows is said so, with its id. */
+static int lookup_user_noting_nss(const char *name, uid_t *uid)
+{
+	int r = policy_env_system.lookup_user(name, uid);
+	struct passwd *pw;
+
+	if (r == -ENOENT && (pw = getpwnam(name)))
+		g_ptr_array_add(draft_notes,
+				g_strdup_printf("user '%s' is not in /etc/passwd but known to NSS: "
+						"the helper does not use NSS; write its uid %u",
+						name, (unsigned)pw->pw_uid));
+	return r;
+}
+
+static int lookup_group_noting_nss(const char *name, gid_t *gid)
+{
+	int r = policy_env_system.lookup_group(name, gid);
+	struct group *gr;
+
+	if (r == -ENOENT && (gr = getgrnam(name)))
+		g_ptr_array_add(draft_notes,
+				g_strdup_printf("group '%s' is not in /etc/group but known to NSS: "
+						"the helper does not use NSS; write its gid %u",
+						name, (unsigned)gr->gr_gid));
+	return r;
+}
+
 static int load(Policy **policy, GError **error)
 {
 	static PolicyEnv draft;
 	const char *drafts[] = { opt_policy, opt_acl };
 
+	draft = policy_env_system;
+	draft.lookup_user = lookup_user_noting_nss;
+	draft.lookup_group = lookup_group_noting_nss;
+	draft_notes = g_ptr_array_new_with_free_func(g_free);
 	if (!opt_policy && !opt_acl)
-		return policy_load(policy, &policy_env_system, TG_POLICY_PATH, TG_QEMU_ACL_PATH,
-				   error);
+		return policy_load(policy, &draft, TG_POLICY_PATH, TG_QEMU_ACL_PATH, error);
 	/* A draft that is not there is a typo, not "check the fallback". */
 	for (size_t i = 0; i < G_N_ELEMENTS(drafts); i++) {
 		if (drafts[i] && !g_file_test(drafts[i], G_FILE_TEST_EXISTS)) {
@@ -71,9 +102,7 @@ static int load(Policy **policy, GError **error)
 			return -ENOENT;
 		}
 	}
-	draft = policy_env_system;
 	draft.read = read_draft;
-	draft_notes = g_ptr_array_new_with_free_func(g_free);
 	return policy_load(policy, &draft, opt_policy ? opt_policy : TG_POLICY_PATH,
 			   opt_acl ? opt_acl : TG_QEMU_ACL_PATH, error);
 }
