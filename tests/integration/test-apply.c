@@ -11,7 +11,9 @@
  * sub-interfaces and default_pvid are tests/integration/test-vlan.c's (in
  * the test guest).
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,6 +287,55 @@ static void test_kill_anywhere(void)
 	g_assert_cmpuint(partial, >, 0);
 }
 
+/* Two runs at once (boot and a policy change): the second waits for the
+ * first, then finds nothing to do; before, both planned the same bridge. */
+static void test_one_at_a_time(void)
+{
+	g_autofree char *cmd = g_strdup_printf("%s apply", sandbox_env("TAPGATE_CLI"));
+	g_autofree char *out = NULL;
+	g_auto(GStrv) argv = NULL;
+	tg_autoclose int lock = -1;
+	GPid pid;
+	int status;
+
+	setup_world(static_lan);
+	sandbox_sh("mkdir -p /run/tapgate && touch /run/tapgate/apply.lock");
+	lock = open("/run/tapgate/apply.lock", O_RDWR | O_CLOEXEC);
+	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
+	g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+				    G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, NULL));
+	g_usleep(G_USEC_PER_SEC / 2);
+	g_assert_cmpint(waitpid(pid, &status, WNOHANG), ==, 0);	/* still waiting */
+	g_assert_true(g_spawn_command_line_sync("ip link show brlan", NULL, NULL, &status, NULL));
+	g_assert_false(g_spawn_check_wait_status(status, NULL));	/* nothing made yet */
+	tg_closep(&lock);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	g_assert_cmpint(sandbox_apply("", &out, NULL), ==, 0);
+	g_assert_cmpstr(out, ==, "nothing to change");
+}
+
+/* Without root, one line saying so (and --dry-run still works). */
+static void test_needs_root(void)
+{
+	g_autofree char *cmd = g_strdup_printf("setpriv --reuid=%u --regid=%u --clear-groups "
+					       "%s apply", SANDBOX_USER_UID, SANDBOX_USER_GID,
+					       sandbox_env("TAPGATE_CLI"));
+	g_autofree char *out = NULL, *err = NULL, *dry = g_strconcat(cmd, " --dry-run", NULL);
+	int status;
+
+	setup_world(static_lan);
+	g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+	g_assert_cmpstr(err, ==, "tapgate apply: making bridges and tunnels needs root (or --dry-run)\n");
+	g_assert_cmpstr(out, ==, "");
+	g_assert_false(g_spawn_check_wait_status(status, NULL));
+	g_clear_pointer(&out, g_free);
+	g_assert_true(g_spawn_command_line_sync(dry, &out, NULL, &status, NULL));
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	g_assert_nonnull(strstr(out, "(dry run: nothing changed)"));
+}
+
 /* Two snapshots, line by line: the first line that differs, if any. */
 static void assert_same(const char *before, const char *after)
 {
@@ -383,6 +434,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/apply/check-port-derived-mac", test_check_port_derived_mac);
 	g_test_add_func("/apply/undo-on-failure", test_undo_on_failure);
 	g_test_add_func("/apply/kill-anywhere", test_kill_anywhere);
+	g_test_add_func("/apply/one-at-a-time", test_one_at_a_time);
+	g_test_add_func("/apply/needs-root", test_needs_root);
 	TABLETEST_ADD("/attach/changes-only-its-tap", attach_cases, test_helper_changes_only_its_tap);
 	g_test_add_func("/attach/not-applied", test_not_applied);
 	g_test_add_func("/attach/network-bridge-down", test_network_bridge_down);
