@@ -6,13 +6,15 @@
 #
 #   bench/run.sh            # the full run (a few minutes)
 #   bench/run.sh --smoke    # CI: every scenario, tiny sizes (~30 s)
+#   bench/run.sh --helper   # only the helper rows
 #
 # Runs as root in private network and mount namespaces of its own.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-smoke=0
+smoke=0 helper_only=0
 [ "${1:-}" = --smoke ] && smoke=1
+[ "${1:-}" = --helper ] && helper_only=1
 build=${BUILD_DIR:-$top/build}
 if [ -z "${TG_SANDBOXED:-}" ] && [ -z "${TG_BENCH_NO_BUILD:-}" ]; then
 	cd "$top"
@@ -129,6 +131,8 @@ read -r tm tp qm qp <<< "$first"
 rm -f /etc/tapgate/tapgate.conf
 row "helper, $burst at once, quota (taps/s; low)" "$tm" "$tp" "$qm" "$qp" "$(spread "${ratios[@]}")" \
 	">=0.9x $(worst_verdict 0.9 ge "${ratios[@]}")"
+
+((helper_only)) && exit 0
 
 # The hook on libvirt 9.0's captured 'start begin' input, 1/4/16 NICs, pinning.
 ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del

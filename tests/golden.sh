@@ -5,7 +5,9 @@
 # runs PROGRAM ARGUMENTS (with @D@ = DATADIR and @S@ = a state directory the
 # lines of one run share, in order) and compares stdout+stderr with
 # DATADIR/NAME.out and the exit status. Runs in fresh network and mount namespaces (its own /sys) that
-# holds only a bridge br0, so live checks see only that.
+# holds only a bridge br0, so live checks see only that, and what DATADIR/setup.sh
+# adds, if there is one: it is sourced first, and may start programs that hold
+# links, adding their PIDs to 'pids' (killed when the run ends).
 # '@ANY@' in a .out file stands for any text: where another program's own
 # words (a libvirt error) are quoted, which change between its versions.
 # TAPGATE_UPDATE_GOLDEN=1 rewrites the .out files that differ (review the diff!).
@@ -18,7 +20,10 @@ mount --make-rprivate /
 mount -t sysfs tapgate-sys /sys	# this namespace's links (bridge MACs)
 ip link add br0 type bridge
 state=$(mktemp -d)
-trap 'rm -rf "$state"' EXIT
+pids=()
+trap 'rm -rf "$state"; [ ${#pids[@]} = 0 ] || kill "${pids[@]}" 2>/dev/null' EXIT
+# shellcheck disable=SC1091
+[ ! -f "$data/setup.sh" ] || . "$data/setup.sh" || { echo "Bail out! $data/setup.sh failed"; exit 1; }
 
 # same OUT WANT: OUT is WANT, with '@ANY@' in WANT matching any text.
 same() {

@@ -3,7 +3,8 @@
  * 'tapgate status': what the kernel has for the policy's networks: the local
  * ports, and for networks that span hosts the VXLAN device, the remote
  * tunnel endpoints and the remote guest MACs it knows (its own fdb, filled
- * by traffic in static mode, by FRR's zebra in EVPN mode).
+ * by traffic in static mode, by FRR's zebra in EVPN mode); and the helper's
+ * taps that their holders made persistent, which outlive their VMs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "policy.h"
 #include "tapgate.h"
 #include "tg-util.h"
+#include "tuninfo.h"
 #include "vxlan.h"
 
 static char *opt_network, *opt_policy;
@@ -116,8 +118,7 @@ static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable
 		printf(", ports %s", v);
 	printf(n->vxlan.vni ? ", VXLAN %s\n" : ", this host only\n", d);
 	if (link_get(sk, n->bridge, &br) < 0) {
-		printf("  bridge '%s' does not exist yet (made or needed when the first guest "
-		       "starts)\n", n->bridge);
+		printf("  bridge '%s' does not exist yet ('tapgate apply' makes it)\n", n->bridge);
 		return;
 	}
 	if (!n->vxlan.vni) {
@@ -127,7 +128,7 @@ static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable
 	vxlan_device_name(n->vxlan.vni, name);
 	have_vx = link_get(sk, name, &vx) == 0;
 	if (!have_vx)
-		printf("  device %s does not exist yet (made when the first guest starts)\n", name);
+		printf("  device %s does not exist yet ('tapgate apply' makes it)\n", name);
 	else if (vxlan_underlay(sk, &n->vxlan.local, &under) == 0)
 		printf("  device %s %s, MTU %u, over %s (MTU %u)%s\n", name,
 		       vx.flags & IFF_UP ? "up" : "DOWN", vx.mtu, under.name, under.mtu,
@@ -138,6 +139,46 @@ static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable
 	print_local_ports(n, &br, have_vx ? vx.ifindex : 0, links, vlans);
 	if (have_vx)
 		print_remote(sk, &vx);
+}
+
+static int cmp_tun(gconstpointer a, gconstpointer b)
+{
+	return strcmp(((const TunInfo *)a)->name, ((const TunInfo *)b)->name);
+}
+
+/* Host-wide, whatever --network says: such a tap is on no network's books. */
+static void print_stray_taps(struct nl_sock *sk)
+{
+	g_autoptr(GPtrArray) stray = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) taps = NULL;
+	gboolean unknown = FALSE;
+	int r = tuninfo_dump(sk, &taps);
+
+	if (r < 0) {
+		printf("persistent helper taps: cannot read the taps: %s\n", g_strerror(-r));
+		return;
+	}
+	g_array_sort(taps, cmp_tun);
+	for (guint i = 0; i < taps->len; i++) {
+		const TunInfo *t = &g_array_index(taps, TunInfo, i);
+		g_autofree char *q = NULL, *d = NULL;
+
+		unknown |= !t->known && g_str_has_prefix(t->name, "tg");
+		if (!tuninfo_is_stray_helper_tap(t))
+			continue;
+		q = tg_quote(t->name);
+		d = tuninfo_describe(t);
+		g_ptr_array_add(stray, g_strdup_printf("%s (%s)", q, d));
+	}
+	if (unknown && !stray->len) {
+		printf("persistent helper taps: unknown (this kernel does not tell; Linux 4.15 "
+		       "and later do)\n");
+		return;
+	}
+	printf("persistent helper taps (%u):", stray->len);
+	for (guint i = 0; i < stray->len; i++)
+		printf("%s%s", i ? ", " : " ", (char *)g_ptr_array_index(stray, i));
+	printf("%s\n", stray->len ? "" : " none");
 }
 
 /** cmd_status() - 'tapgate status [--network NAME]': exit 0, or 1 on errors */
@@ -183,5 +224,6 @@ int cmd_status(int argc, char **argv)
 		if (!only || n == only)
 			print_network(sk, n, links, vlans);
 	}
+	print_stray_taps(sk);
 	return 0;
 }

@@ -4,7 +4,9 @@
  * domain with its metadata, through the libvirt API. Needed because libvirt
  * runs no hook at all when a bridge interface is hot-plugged. '--watch'
  * stays connected and reconciles as devices are added and domains start,
- * reconnecting when libvirtd restarts.
+ * reconnecting when libvirtd restarts; and, following the kernel's link and
+ * fdb notifications, when a managed port's MAC changes or a pin is lost.
+ * Taps of the helper that their holders made persistent are reported.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,9 +16,12 @@
 
 #include "netlink.h"
 #include "netprep.h"
+#include "netwatch.h"
 #include "portxml.h"
+#include "sync-guard.h"
 #include "tapgate.h"
 #include "tg-util.h"
+#include "tuninfo.h"
 
 typedef struct {
 	struct nl_sock *sk;
@@ -24,6 +29,9 @@ typedef struct {
 	Policy *policy;		/* read on first use, for network="..." ports */
 	gboolean dry_run;
 	guint domains, ports, changed, failed;
+	SyncGuard *guard;	/* --watch: the ports and pins it follows, or NULL */
+	struct nl_sock *nl_events;	/* --watch: link and fdb notifications, or NULL */
+	GHashTable *warned;	/* "NAME/IFINDEX" of the persistent taps reported */
 } Sync;
 
 static void quiet_errors(void *data, virErrorPtr err)
@@ -74,6 +82,17 @@ static int port_config(virConnectPtr conn, const DomainPort *p, PortConfig *cfg,
 	return r;
 }
 
+/* --watch: what the pass saw of a managed port, to notice when it changes. */
+static void guard_port(Sync *s, const PortSnapshot *own, const char *domain, const char *tap,
+		       const PortConfig *cfg, SyncPortOutcome outcome)
+{
+	const PortSnapshot *snap = s->snap ? s->snap : own;
+	const LinkInfo *li = snap ? g_hash_table_lookup(snap->names, tap) : NULL;
+
+	if (s->guard && li)
+		sync_guard_add(s->guard, domain, li, cfg && cfg->pin_mac ? cfg->mac : NULL, outcome);
+}
+
 static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 {
 	g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
@@ -83,6 +102,8 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 	int r;
 
 	s->domains++;
+	if (s->guard)
+		sync_guard_forget_domain(s->guard, virDomainGetName(dom));
 	/* One event, one domain: a snapshot of its own (a full pass shares one). */
 	if (!s->snap && !s->dry_run && (r = port_snapshot_take(s->sk, &own)) < 0) {
 		fprintf(stderr, "tapgate sync: cannot read the bridge ports: %s\n", g_strerror(-r));
@@ -123,15 +144,46 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 			fprintf(stderr, "tapgate sync: domain '%s': interface %s (%s): %s\n", d->name,
 				p->mac, p->tap, perr->message);
 			s->failed++;
+			guard_port(s, own, d->name, p->tap, r > 0 ? &cfg : NULL, SYNC_PORT_FAILED);
 			continue;
 		}
 		for (guint j = 0; j < changes->len; j++)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
 		s->changed += changes->len > 0;
+		guard_port(s, own, d->name, p->tap, &cfg,
+			   changes->len ? SYNC_PORT_CHANGED : SYNC_PORT_OK);
 	}
 	/* read afresh for the next domain: --watch runs for months */
 	g_clear_pointer(&s->policy, policy_free);
 	fflush(stdout);
+}
+
+/* The helper never makes a tap persistent; its holder can (TUNSETPERSIST
+ * needs no capability). Such a tap outlives its VM: say so, once per tap,
+ * and leave it (its VM may still run). */
+static void warn_stray_taps(Sync *s)
+{
+	g_autoptr(GArray) taps = NULL;
+	int r = tuninfo_dump(s->sk, &taps);
+
+	if (r < 0) {
+		fprintf(stderr, "tapgate sync: cannot read the taps: %s\n", g_strerror(-r));
+		return;
+	}
+	for (guint i = 0; i < taps->len; i++) {
+		const TunInfo *t = &g_array_index(taps, TunInfo, i);
+		g_autofree char *key = g_strdup_printf("%s/%d", t->name, t->ifindex);
+		g_autofree char *q = NULL, *d = NULL;
+
+		if (!tuninfo_is_stray_helper_tap(t) || g_hash_table_contains(s->warned, key))
+			continue;
+		q = tg_quote(t->name);
+		d = tuninfo_describe(t);
+		fprintf(stderr, "tapgate sync: tap '%s' (%s) was made persistent by its holder and "
+			"will outlive its VM; once the VM is gone, remove it with 'ip tuntap del "
+			"dev %s mode tap'\n", q, d, q);
+		g_hash_table_add(s->warned, g_steal_pointer(&key));
+	}
 }
 
 static int sync_all(virConnectPtr conn, Sync *s)
@@ -141,6 +193,9 @@ static int sync_all(virConnectPtr conn, Sync *s)
 
 	if (n < 0)
 		return -EIO;
+	warn_stray_taps(s);
+	if (s->guard)
+		sync_guard_clear(s->guard);
 	/* Three dumps for the whole pass, however many ports. */
 	if (!s->dry_run && (n = port_snapshot_take(s->sk, &s->snap)) < 0) {
 		fprintf(stderr, "tapgate sync: cannot read the bridge ports: %s\n", g_strerror(-n));
@@ -167,6 +222,31 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
 		sync_domain(conn, dom, data);
 	return 0;
+}
+
+/* The notification socket is readable: note what matters, act after the
+ * loop iteration (watch_once()), so a burst costs one pass. */
+static void on_netlink(int watch, int fd, int events, void *data)
+{
+	Sync *s = data;
+	int r = netwatch_read(s->nl_events, sync_guard_event, s->guard);
+
+	if (r == -ENOBUFS)
+		sync_guard_lost(s->guard);
+}
+
+/* A full pass for what the notifications said, then one line per reason. */
+static void guarded_pass(virConnectPtr conn, Sync *s)
+{
+	g_autoptr(GPtrArray) reasons = s->guard ? sync_guard_take(s->guard) : NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+
+	if (sync_all(conn, s) < 0 || !reasons)
+		return;
+	lines = sync_guard_report(s->guard, reasons);
+	for (guint i = 0; i < lines->len; i++)
+		printf("tapgate sync: %s\n", (char *)g_ptr_array_index(lines, i));
+	fflush(stdout);
 }
 
 static void on_close(virConnectPtr conn, int reason, void *data)
@@ -199,9 +279,13 @@ static void watch_once(const char *uri, Sync *s)
 		printf("tapgate sync: watching %s\n", u ? u : "libvirt");
 		fflush(stdout);
 	}
-	sync_all(conn, s);
+	/* what came while disconnected is covered by this first pass */
+	if (s->nl_events)
+		on_netlink(0, -1, 0, s);
+	guarded_pass(conn, s);
 	while (!closed && virEventRunDefaultImpl() == 0)
-		;
+		if (s->guard && sync_guard_pending(s->guard))
+			guarded_pass(conn, s);
 	if (added >= 0)
 		virConnectDomainEventDeregisterAny(conn, added);
 	if (life >= 0)
@@ -227,8 +311,10 @@ int cmd_sync(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- reconcile tapgate-managed ports");
 	g_autoptr(GError) err = NULL;
-	g_autoptr(NlSock) sk = NULL;
-	Sync s = { .dry_run = FALSE };
+	g_autoptr(NlSock) sk = NULL, events = NULL;
+	g_autoptr(SyncGuard) guard = NULL;
+	g_autoptr(GHashTable) warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	Sync s = { .dry_run = FALSE, .warned = warned };
 	virConnectPtr conn;
 	int r;
 
@@ -240,7 +326,8 @@ int cmd_sync(int argc, char **argv)
 		fprintf(stderr, "tapgate sync: changing bridge ports needs root (or --dry-run)\n");
 		return 1;
 	}
-	if (!opt_dry && (r = tg_nl_open(&sk)) < 0) {
+	/* --dry-run reads the kernel too (the taps), which needs no privileges */
+	if ((r = tg_nl_open(&sk)) < 0) {
 		fprintf(stderr, "tapgate sync: cannot open a netlink socket: %s\n", g_strerror(-r));
 		return 1;
 	}
@@ -250,6 +337,21 @@ int cmd_sync(int argc, char **argv)
 		if (virEventRegisterDefaultImpl() < 0) {
 			fprintf(stderr, "tapgate sync: cannot set up libvirt events\n");
 			return 1;
+		}
+		/* Nothing to put back in a dry run: libvirt's events only. */
+		if (!opt_dry && (r = netwatch_open(&events)) < 0) {
+			fprintf(stderr, "tapgate sync: cannot follow the kernel's link and fdb "
+				"changes: %s\n", g_strerror(-r));
+			return 1;
+		}
+		if (events) {
+			s.guard = guard = sync_guard_new();
+			s.nl_events = events;
+			if (virEventAddHandle(nl_socket_get_fd(events), VIR_EVENT_HANDLE_READABLE,
+					      on_netlink, &s, NULL) < 0) {
+				fprintf(stderr, "tapgate sync: cannot set up libvirt events\n");
+				return 1;
+			}
 		}
 		for (;;) {
 			watch_once(opt_uri, &s);

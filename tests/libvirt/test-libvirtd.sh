@@ -94,6 +94,92 @@ t_watch() {
 	cat /tmp/watch.log
 	expect_state vm1 52:54:00:aa:bb:03 "learning=0 locked=1 isolated=0 pinned=1"
 }
+# Through its tap's fd a guest can set the tap's MAC (no capability needed);
+# taking a MAC pinned on another port replaces that pin with a local entry on
+# its own port. The watcher puts the pin back: NIC 2's tap takes the pinned
+# MACs of NICs 1 and 3 in turn. The window, in which frames for the victim
+# went astray, is measured twice: from the pin's deletion to its return as
+# 'bridge monitor fdb' saw them, and from 'ip link set' until port-state
+# shows the pin again (an upper bound: each poll is a process).
+steal_pins() {	# THIEF: 10 rounds; the caller's "tap" names the victims, "polled" gets the times
+	local i mac victim t0 t1 back
+	for i in $(seq 1 10); do
+		mac=52:54:00:aa:bb:0$((i % 2 ? 1 : 3)) victim=${tap[$mac]} back=
+		t0=$(date +%s%N)
+		ip link set dev "$1" address "$mac" || return 1
+		for _ in $(seq 1 400); do
+			[[ $("$TAPGATE_PORT_STATE" "$victim" "$mac") == *pinned=1* ]] && back=1 && break
+			sleep 0.005
+		done
+		t1=$(date +%s%N)
+		[ -n "$back" ] || { echo "round $i: the pin of $mac on $victim is still gone after 2 s"
+			bridge fdb show | grep -i "$mac"; return 1; }
+		polled+=($(((t1 - t0) / 1000000)))
+	done
+}
+t_watch_restores_pins() {
+	local thief own mac mon polled=() window=() want ok=0
+	local -A tap
+	for mac in 52:54:00:aa:bb:01 52:54:00:aa:bb:02 52:54:00:aa:bb:03; do
+		tap[$mac]=$(tap_of vm1 $mac)
+	done
+	thief=${tap[52:54:00:aa:bb:02]}
+	own=$(cat "/sys/class/net/$thief/address")
+	bridge -timestamp monitor fdb > /tmp/fdb-monitor.log 2>&1 &
+	mon=$!
+	sleep 0.2
+	steal_pins "$thief" || ok=1
+	# whatever happened: the later tests need the thief's own MAC back
+	ip link set dev "$thief" address "$own" || ok=1
+	sleep 0.2
+	kill "$mon"; wait "$mon" 2>/dev/null
+	cat /tmp/watch.log
+	[ $ok = 0 ] || return 1
+	for mac in 52:54:00:aa:bb:01 52:54:00:aa:bb:03; do
+		want="tapgate sync: vm1: $thief changed its MAC to $mac (pinned on ${tap[$mac]}); pins restored"
+		grep -qxF "$want" /tmp/watch.log || { echo "no line '$want'"; return 1; }
+	done
+	# "Timestamp: Tue Dec  1 13:49:03 2026 757996 usec", then the entry
+	read -r -a window <<< "$(awk '
+		/^Timestamp:/ { split($5, h, ":"); t = h[1] * 3600 + h[2] * 60 + h[3] + $7 / 1e6; next }
+		/sticky master .* static$/ { k = ($1 == "Deleted") ? $2 "/" $4 : $1 "/" $3
+			if ($1 == "Deleted") gone[k] = t
+			else if (k in gone) { printf "%.1f\n", (t - gone[k]) * 1000; delete gone[k] } }
+		' /tmp/fdb-monitor.log | sort -n | tr '\n' ' ')"
+	read -r -a polled <<< "$(printf '%s\n' "${polled[@]}" | sort -n | tr '\n' ' ')"
+	[ ${#window[@]} = 10 ] || { echo "${#window[@]} pins went and came back, not 10:"
+		cat /tmp/fdb-monitor.log; return 1; }
+	echo "window: min/median/max ${window[0]}/${window[4]}/${window[9]} ms (pin deleted -> pin back, bridge monitor fdb) over 10 MAC changes"
+	echo "window seen by polling: min/median/max ${polled[0]}/${polled[4]}/${polled[9]} ms ('ip link set' -> port-state shows the pin)"
+	expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1" &&
+		expect_state vm1 52:54:00:aa:bb:03 "learning=0 locked=1 isolated=0 pinned=1"
+}
+# A pin deleted, moved or made plain by hand comes back too; a domain that
+# stops takes its pins with it (the kernel deletes them first), which is no
+# reason to complain. Each row: what is done to the pin of NIC 1, then how
+# the watcher says it.
+t_watch_pin_undone() {
+	local victim other line row
+	victim=$(tap_of vm1 52:54:00:aa:bb:01) other=$(tap_of vm1 52:54:00:aa:bb:02)
+	domain vm6 '      <tapgate:port mac="52:54:00:aa:bb:61" pin-mac="yes"/>' |
+		sed 's/aa:bb:01/aa:bb:61/g' > /tmp/vm6.xml
+	v create /tmp/vm6.xml && expect_state vm6 52:54:00:aa:bb:61 "learning=0 locked=1" &&
+		v destroy vm6 || return 1
+	while IFS='|' read -r cmd row; do
+		# shellcheck disable=SC2086
+		bridge fdb $cmd || return 1
+		line="tapgate sync: vm1: the pin of 52:54:00:aa:bb:01 on $victim $row; pins restored"
+		for _ in $(seq 1 100); do grep -qxF "$line" /tmp/watch.log && break; sleep 0.02; done
+		grep -qxF "$line" /tmp/watch.log || { cat /tmp/watch.log; echo "no line '$line'"; return 1; }
+		expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1" || return 1
+	done <<ROWS
+del 52:54:00:aa:bb:01 dev $victim master|was removed
+replace 52:54:00:aa:bb:01 dev $other master static|was taken over by $other
+replace 52:54:00:aa:bb:01 dev $victim master static|was made a plain entry
+ROWS
+	cat /tmp/watch.log
+	! grep -q "vm6.*pin" /tmp/watch.log || { echo "vm6's stop was reported"; return 1; }
+}
 t_watch_survives_restart() {
 	stop_libvirtd
 	start_libvirtd || return 1
@@ -271,7 +357,7 @@ XML
 	[ "$(cat "$job/rc")" = 0 ]
 }
 
-echo "1..12"
+echo "1..14"
 if ! start_libvirtd; then
 	echo "Bail out! libvirtd does not start"
 	exit 1
@@ -280,6 +366,8 @@ check "start applies MAC pinning and isolation" t_start_pins
 check "a refusing hook aborts the start, its message in virsh's error" t_refusing_hook
 check "a hot-plugged NIC (no hook runs) is fixed by 'tapgate sync', idempotently" t_hotplug_sync
 check "'tapgate sync --watch' fixes a hot-plugged NIC as it appears" t_watch
+check "'tapgate sync --watch' puts back a pin that a tap's MAC change took" t_watch_restores_pins
+check "'tapgate sync --watch' puts back a pin deleted, moved or made plain; a domain's stop is no alarm" t_watch_pin_undone
 check "'tapgate sync --watch' reconnects when libvirtd restarts" t_watch_survives_restart
 check "reconnect after a libvirtd restart re-applies what drifted" t_reconnect_reapplies
 check "a real guest on a pinned port: its own frames pass, spoofed ones are dropped" t_guest_spoof

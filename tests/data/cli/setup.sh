@@ -1,0 +1,25 @@
+# Sourced by tests/golden.sh in the test's own network namespace: the taps
+# that 'status' and 'sync' must (and must not) report as persistent helper taps.
+# 'state' and 'pids' are golden.sh's.
+# shellcheck shell=bash disable=SC2154
+# A helper tap its holder made persistent, as 'ip tuntap' makes it, on a bridge
+# that no policy names (a port of br0 would give br0 its MAC):
+ip link add brtaps type bridge
+ip tuntap add dev tg4242-ab12 mode tap user 4242
+ip link set dev tg4242-ab12 master brtaps
+# ... one with no owner, on no bridge:
+ip tuntap add dev tg4243-cd34 mode tap
+# not the helper's: another name, a tun
+ip tuntap add dev vm-tap0 mode tap user 4242
+ip tuntap add dev tg4242-tun mode tun user 4242
+# a helper tap as the helper leaves it: not persistent, alive while held open
+python3 -c '
+import fcntl, os, signal, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"tg4242-ef56", 0x0002 | 0x1000))  # TUNSETIFF: IFF_TAP|IFF_NO_PI
+fcntl.ioctl(fd, 0x400454cc, 4242)  # TUNSETOWNER
+print("held", flush=True)
+signal.pause()' > "$state/held" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$state/held" ] && break; sleep 0.05; done
+ip link show dev tg4242-ef56 > /dev/null
