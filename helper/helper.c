@@ -195,18 +195,18 @@ static int send_fd(int sock, int fd)
 	 * a bounded time for room, never block in sendmsg(). */
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLOUT };
-		int r = poll(&p, 1, SEND_WAIT_MS);
+		int r;
 
-		if (r < 0 && errno == EINTR)
-			continue;
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+			return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
+		do
+			r = poll(&p, 1, SEND_WAIT_MS);
+		while (r < 0 && errno == EINTR);
 		if (r < 0)
 			return -errno;
 		if (r == 0)
 			return -ETIMEDOUT;
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
 	}
 }
 
@@ -399,9 +399,6 @@ int main(int argc, char **argv)
 		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));
 
 	link_random_host_mac(mac);
-	r = link_disable_ipv6(name);
-	if (r < 0)
-		die("cannot disable IPv6 on tap '%s': %s", name, tg_strerror(-r));
 	r = link_set_port(sk, tap.ifindex, pf.mtu, mac, pf.br.ifindex);
 	if (r == -EXFULL)
 		die("bridge '%s' is full (a Linux bridge holds at most 1023 ports)", t->bridge);

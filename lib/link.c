@@ -221,28 +221,54 @@ int link_get_index(struct nl_sock *sk, int ifindex, LinkInfo *info)
 	return r;
 }
 
+/* One NEWLINK for the new port; with @no_ipv6 its IPv6 addresses are off. */
+static int set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
+		    int master, gboolean no_ipv6)
+{
+	/* == ip link set dev TAP mtu MTU address MAC master BRIDGE addrgenmode none */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+	struct nlattr *af, *v6;
+
+	if (!msg || nla_put_u32(msg, IFLA_MTU, mtu) < 0 || nla_put(msg, IFLA_ADDRESS, 6, mac) < 0 ||
+	    nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0)
+		return -ENOMEM;
+	if (no_ipv6) {
+		if (!(af = nla_nest_start(msg, IFLA_AF_SPEC)) ||
+		    !(v6 = nla_nest_start(msg, AF_INET6)) ||
+		    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE) < 0)
+			return -ENOMEM;
+		nla_nest_end(msg, v6);
+		nla_nest_end(msg, af);
+	}
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
 /**
- * link_set_port() - give a new port its MTU and MAC and attach it
+ * link_set_port() - give a new port its MTU and MAC, no IPv6 address, and
+ * attach it
  * @sk:		rtnetlink socket
- * @ifindex:	the port
+ * @ifindex:	the port (still down)
  * @mtu:	MTU to set (the bridge's, so the bridge's own MTU never drops)
  * @mac:	host-side MAC
  * @master:	ifindex of the bridge
  *
  * One message: the kernel applies the MTU and address before the master.
+ * A bridge port needs no addresses of its own: with address generation off
+ * before the port comes up, the host never sends a frame from it (no
+ * link-local address, so no DAD, router solicitation or MLD report), which
+ * costs less than a sysctl write. A kernel without IPv6 refuses the
+ * attribute; there is nothing to switch off then.
  *
  * Return: 0 or the kernel's -errno (-EXFULL: the bridge has 1023 ports)
  */
 int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
 		  int master)
 {
-	/* == ip link set dev TAP mtu MTU address MAC master BRIDGE */
-	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+	int r = set_port(sk, ifindex, mtu, mac, master, TRUE);
 
-	if (!msg || nla_put_u32(msg, IFLA_MTU, mtu) < 0 || nla_put(msg, IFLA_ADDRESS, 6, mac) < 0 ||
-	    nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0)
-		return -ENOMEM;
-	return tg_nl_transact(sk, msg, NULL, NULL);
+	if (r == -EAFNOSUPPORT)
+		r = set_port(sk, ifindex, mtu, mac, master, FALSE);
+	return r;
 }
 
 /**
@@ -293,29 +319,6 @@ int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags 
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, li);
 	return tg_nl_transact(sk, msg, NULL, NULL);
-}
-
-/**
- * link_disable_ipv6() - turn IPv6 off on a link that is still down
- * @name:	the link
- *
- * A bridge port needs no addresses, and on hosts with many ports the IPv6
- * bring-up (link-local address, DAD, MLD) dominates the cost of a new port.
- * rtnetlink cannot set disable_ipv6, so this is the sysctl file; holding
- * CAP_NET_ADMIN is enough to write it. No IPv6 on the host is fine.
- *
- * Return: 0 or -errno
- */
-int link_disable_ipv6(const char *name)
-{
-	g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-	tg_autoclose int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (write(fd, "1\n", 2) != 2)
-		return -errno;
-	return 0;
 }
 
 /**

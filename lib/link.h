@@ -58,7 +58,6 @@ int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t m
 		  int master);
 int link_set_up(struct nl_sock *sk, int ifindex);
 struct nl_msg *link_change_msg(int ifindex, int flags);
-int link_disable_ipv6(const char *name);
 void link_random_host_mac(uint8_t mac[6]);
 
 /* link-make.c: shared devices, for 'tapgate apply' only. */

@@ -119,9 +119,15 @@ static void test_ok(gconstpointer data)
 	g_assert_cmpuint(br.mtu, ==, BRIDGE_MTU);
 	g_assert_cmphex(tap.mac[0], ==, 0xfe);
 	g_assert_true(tap.flags & IFF_UP);
-	sysctl = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", a.tapname);
+	/* addrgenmode none (1), set before the port came up: no address at all */
+	sysctl = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/addr_gen_mode", a.tapname);
 	g_assert_true(g_file_get_contents(sysctl, &v6, NULL, NULL));
 	g_assert_cmpstr(g_strstrip(v6), ==, "1");
+	g_clear_pointer(&v6, g_free);
+	g_clear_pointer(&sysctl, g_free);
+	sysctl = g_strdup_printf("ip -6 -o addr show dev %s", a.tapname);
+	g_assert_true(g_spawn_command_line_sync(sysctl, &v6, NULL, NULL, NULL));
+	g_assert_cmpstr(v6, ==, "");
 	g_assert_cmpint(ioctl(a.tapfd, TUNGETIFF, &ifr), ==, 0);
 	g_assert_cmpint(!!(ifr.ifr_flags & IFF_VNET_HDR), ==, c->use_vnet);
 
