@@ -31,6 +31,7 @@ fi
 sandbox_enter "$@"
 export BUILD_DIR=$build
 B=$build/bench/bench-exec HELPER=$build/helper/tapgate-helper HOOK=$build/hooks/tapgate-hook
+FLOOR=$build/bench/exec-floor
 command -v xmllint >/dev/null || { echo "bench: xmllint (libxml2-utils) is needed for the shell hook" >&2; exit 1; }
 CLI=$build/xml/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
 if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20 burst=10 rounds=2
@@ -79,18 +80,21 @@ worst_verdict() {	# TARGET DIRECTION(le|ge) RATIOS...
 		END { print (bad ? "MISS" : "pass") }'
 }
 helper_row() {	# LABEL TARGET(or "") BRIDGE
-	local label=$1 target=$2 out tm tp qm qp ratios=() first=""
+	local label=$1 target=$2 out tm tp qm qp fm ratios=() work=() first=""
 	for _ in $(seq 1 "$runs"); do
-		out=$($B helper "$iters" "$3" tapgate="$HELPER" qbh="$QBH")
+		out=$($B helper "$iters" "$3" tapgate="$HELPER" qbh="$QBH" floor="$FLOOR")
 		read -r _ tm tp trss _ < <(grep ^tapgate <<< "$out")
 		read -r _ qm qp qrss _ < <(grep ^qbh <<< "$out")
+		read -r _ fm _ < <(grep ^floor <<< "$out")
 		ratios+=("$(ratio "$tm" "$qm")")
-		[ -n "$first" ] || first="$tm $tp $qm $qp"
+		work+=("$(awk -v t="$tm" -v q="$qm" -v f="$fm" 'BEGIN { printf "%.2f", (q > f ? (t - f) / (q - f) : 0) }')")
+		[ -n "$first" ] || first="$tm $tp $qm $qp $fm"
 	done
-	read -r tm tp qm qp <<< "$first"
+	read -r tm tp qm qp fm <<< "$first"
 	last_tm=$tm last_qm=$qm
 	row "$label" "$tm" "$tp" "$qm" "$qp" "$(spread "${ratios[@]}")" \
 		"${target:+<=${target}x $(worst_verdict "$target" le "${ratios[@]}")}"
+	row "  beyond the exec floor ($fm ms)" "" "" "" "" "$(spread "${work[@]}")" ""
 }
 declare -A at0 qat
 for n in $sizes; do

@@ -13,9 +13,11 @@
  * half-configured, because the tap dies with our fd.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,29 @@
 /* Set once syslog is open: from then on every failure is logged as well. */
 static const char *log_ctx;
 
+/* While we are root through and through (setuid: every uid 0), the caller
+ * can neither stop nor kill us; whatever may block on the caller (its stderr
+ * or stdout: a full pipe, a stopped tty) happens as the caller, and never
+ * with a quota lock held. */
+static gboolean rooted;
+static uid_t caller_uid;
+static gid_t caller_gid;
+static PortState *held_state;	/* a target's quota lock, while held */
+
+static void become_caller(void)
+{
+	if (held_state)
+		portstate_close(held_state);
+	held_state = NULL;
+	if (!rooted)
+		return;
+	if (setgroups(0, NULL) < 0 || setresgid(caller_gid, caller_gid, caller_gid) < 0 ||
+	    setresuid(caller_uid, caller_uid, caller_uid) < 0)
+		_exit(1);
+	prctl(PR_SET_DUMPABLE, 0);	/* the id change reset it */
+	rooted = FALSE;
+}
+
 static G_NORETURN void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
@@ -60,13 +85,14 @@ static G_NORETURN void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	if (log_ctx)
+		log_msg(LOG_ERR, "failed %s: %s", log_ctx, msg);
+	become_caller();
 	/* Not fprintf: on unbuffered stderr it takes an 8 KiB stack buffer, more
 	 * than a caller's tiny RLIMIT_STACK leaves (and we say so through here). */
 	fputs(PROG ": ", stderr);
 	fputs(msg, stderr);
 	fputc('\n', stderr);
-	if (log_ctx)
-		log_msg(LOG_ERR, "failed %s: %s", log_ctx, msg);
 	/* Straight out: the tap (if any) dies with our fds, and what is still
 	 * allocated belongs to a process that ends now. */
 	fflush(stderr);
@@ -109,6 +135,7 @@ static void reset_rlimits(void)
 		{ RLIMIT_FSIZE, "RLIMIT_FSIZE", RLIM_INFINITY, 16u << 20 },
 		{ RLIMIT_DATA, "RLIMIT_DATA", RLIM_INFINITY, 64u << 20 },
 		{ RLIMIT_STACK, "RLIMIT_STACK", 8u << 20, 1u << 20 },
+		{ RLIMIT_AS, "RLIMIT_AS", RLIM_INFINITY, 64u << 20 },
 	};
 	struct rlimit rl;
 
@@ -125,6 +152,32 @@ static void reset_rlimits(void)
 			    limits[i].name, (unsigned long long)rl.rlim_max,
 			    (unsigned long long)limits[i].need);
 	}
+}
+
+/*
+ * Signal state survives exec: a blocked SIGALRM would make the bounded lock
+ * wait unbounded, and job-control signals from the caller's tty (or its own
+ * kill -STOP on a pty it made) would stop us with a lock held.
+ */
+static void reset_signals(void)
+{
+	static const int ignore[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+	sigset_t none;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(ignore); i++)
+		signal(ignore[i], SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* A caller's nice 19 or SCHED_IDLE would slow us down with a lock held.
+ * Best effort: with file capabilities instead of setuid we may not raise. */
+static void reset_priority(void)
+{
+	struct sched_param sp = { 0 };
+
+	(void)!setpriority(PRIO_PROCESS, 0, 0);
+	(void)!sched_setscheduler(0, SCHED_OTHER, &sp);
 }
 
 /* fds 0-2 closed at exec would let our next open() land on them. */
@@ -266,6 +319,7 @@ static void quota_reserve(PortState *st, struct nl_sock *sk, const PolicyTarget 
 	/* The wait for the lock is bounded: SIGALRM interrupts flock(). */
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL);
 	alarm(PORTSTATE_LOCK_WAIT_MS / 1000 + 1);
+	held_state = st;
 	r = portstate_open(TG_STATE_DIR, t->quota_key, st, &err);
 	alarm(0);
 	if (r < 0 || portstate_load(st, &entries, &dropped, &err) < 0)
@@ -317,7 +371,9 @@ int main(int argc, char **argv)
 	clearenv();
 	nl_debug = 0;		/* libnl read NLDBG before main() */
 	prctl(PR_SET_DUMPABLE, 0);
+	reset_signals();
 	reset_rlimits();
+	reset_priority();
 	umask(022);
 	sanitize_std_fds();
 	/* Setuid changes only the euid: files we make (the quota state) would
@@ -328,15 +384,18 @@ int main(int argc, char **argv)
 		die("cannot switch to group root: %s", tg_strerror(errno));
 	if (geteuid() == 0 && getuid() != 0 && setresuid(0, 0, 0) < 0)
 		die("cannot switch to user root: %s", tg_strerror(errno));
+	caller_uid = uid;
+	caller_gid = gid;
+	rooted = geteuid() == 0 && uid != 0;
 
 	if (helper_args_parse(&args, argc, argv, &err) < 0)
 		die("%s (try '--help')", err->message);
-	if (args.help) {
-		usage();
-		return 0;
-	}
-	if (args.version) {
-		printf(PROG " " TG_VERSION "\n");
+	if (args.help || args.version) {
+		become_caller();
+		if (args.help)
+			usage();
+		else
+			printf(PROG " " TG_VERSION "\n");
 		return 0;
 	}
 	close_stray_fds(args.fd);
@@ -366,6 +425,12 @@ int main(int argc, char **argv)
 	r = tg_nl_open(&sk);
 	if (r < 0)
 		die("cannot open a netlink socket: %s", tg_strerror(-r));
+	/* A fixed buffer, larger than any reply we ask for (one link, one port's
+	 * VLANs), lets libnl read each reply once instead of peeking first. A
+	 * larger message fails the call (NLE_MSG_TRUNC), which is fatal here;
+	 * long-lived sockets of the other tools keep peeking. */
+	if (nl_socket_set_msg_buf_size(sk, 64 * 1024) < 0)
+		die("cannot set up the netlink socket: %s", tg_strerror(ENOMEM));
 	target_preflight(sk, t, qbr, &pf);
 	/* The tap exists before the count, so that the count, the tap and its
 	 * entry happen under the lock in one stretch that the caller cannot
@@ -392,8 +457,11 @@ int main(int argc, char **argv)
 		if (r < 0)
 			die("cannot record the port in the quota state: %s", tg_strerror(-r));
 		portstate_close(&st);	/* counted: nobody waits for us any more */
+		held_state = NULL;
 	}
 	r = privs_keep_net_admin(uid, gid);
+	rooted = FALSE;
+	prctl(PR_SET_DUMPABLE, 0);	/* the id change reset it */
 	if (r < 0)
 		die("cannot keep CAP_NET_ADMIN: %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));

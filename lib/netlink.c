@@ -61,8 +61,6 @@ static int on_valid(struct nl_msg *msg, void *arg)
  *
  * Return: 0 or -errno
  */
-#define TG_NL_RECV_BUF (64 * 1024)
-
 int tg_nl_open(struct nl_sock **sk)
 {
 	/* Our own callbacks, never the NLCB environment variable's choice. */
@@ -72,12 +70,6 @@ int tg_nl_open(struct nl_sock **sk)
 	if (cb)
 		nl_cb_put(cb);
 	if (!s)
-		return -ENOMEM;
-	/* A buffer as large as any reply the kernel builds for a dump (its
-	 * skbs stop at 32 KiB) lets libnl read each one once; without a size it
-	 * peeks first, two recvmsg() a reply. A larger message fails cleanly
-	 * (NLE_MSG_TRUNC), it is never cut. */
-	if (nl_socket_set_msg_buf_size(s, TG_NL_RECV_BUF) < 0)
 		return -ENOMEM;
 	errno = 0;
 	if (nl_connect(s, NETLINK_ROUTE) < 0)

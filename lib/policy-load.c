@@ -28,24 +28,33 @@ static FILE *open_db(const char *path, char **text)
 	return fmemopen(*text, len, "r");
 }
 
+/* Grow the buffer and read the same entry again: glibc rewinds on ERANGE. */
+#define DB_BUF_MIN 4096
+#define DB_BUF_MAX (16 << 20)
+
 static int lookup_user(const char *name, uid_t *uid)
 {
-	g_autofree char *text = NULL;
+	g_autofree char *text = NULL, *buf = NULL;
 	FILE *f = open_db(TG_PASSWD_PATH, &text);
 	struct passwd pw, *res = NULL;
-	g_autofree char *buf = g_malloc(65536);
-	int r = -ENOENT;
+	gsize size = DB_BUF_MIN;
+	int r = -ENOENT, e;
 
 	if (!f)
 		return -ENOENT;
-	/* fgetpwent_r() only parses; a line too long for @buf ends the search */
-	while (fgetpwent_r(f, &pw, buf, 65536, &res) == 0) {
-		if (res && !strcmp(res->pw_name, name)) {
+	buf = g_malloc(size);
+	/* fgetpwent_r() only parses: 0, ENOENT at the end, ERANGE */
+	while ((e = fgetpwent_r(f, &pw, buf, size, &res)) == 0 ||
+	       (e == ERANGE && size < DB_BUF_MAX)) {
+		if (e == ERANGE) {
+			buf = g_realloc(buf, size *= 2);
+			continue;
+		}
+		if (!strcmp(res->pw_name, name)) {
 			*uid = res->pw_uid;
 			r = 0;
 			break;
 		}
-		res = NULL;
 	}
 	fclose(f);
 	return r;
@@ -53,21 +62,27 @@ static int lookup_user(const char *name, uid_t *uid)
 
 static int lookup_group(const char *name, gid_t *gid)
 {
-	g_autofree char *text = NULL;
-	g_autofree char *buf = g_malloc(65536);	/* groups can list many members */
+	g_autofree char *text = NULL, *buf = NULL;
 	FILE *f = open_db(TG_GROUP_PATH, &text);
 	struct group gr, *res = NULL;
-	int r = -ENOENT;
+	gsize size = DB_BUF_MIN;
+	int r = -ENOENT, e;
 
 	if (!f)
 		return -ENOENT;
-	while (fgetgrent_r(f, &gr, buf, 65536, &res) == 0) {
-		if (res && !strcmp(res->gr_name, name)) {
+	buf = g_malloc(size);
+	/* a group with thousands of members needs a large buffer */
+	while ((e = fgetgrent_r(f, &gr, buf, size, &res)) == 0 ||
+	       (e == ERANGE && size < DB_BUF_MAX)) {
+		if (e == ERANGE) {
+			buf = g_realloc(buf, size *= 2);
+			continue;
+		}
+		if (!strcmp(res->gr_name, name)) {
 			*gid = res->gr_gid;
 			r = 0;
 			break;
 		}
-		res = NULL;
 	}
 	fclose(f);
 	return r;

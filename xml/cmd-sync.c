@@ -32,6 +32,8 @@ typedef struct {
 	SyncGuard *guard;	/* --watch: the ports and pins it follows, or NULL */
 	struct nl_sock *nl_events;	/* --watch: link and fdb notifications, or NULL */
 	GHashTable *warned;	/* "NAME/IFINDEX" of the persistent taps reported */
+	gint64 next_pass;	/* --watch: no notified pass before (monotonic us) */
+	int timer;		/* --watch: wakes the loop at next_pass, or -1 */
 } Sync;
 
 static void quiet_errors(void *data, virErrorPtr err)
@@ -235,13 +237,26 @@ static void on_netlink(int watch, int fd, int events, void *data)
 		sync_guard_lost(s->guard);
 }
 
-/* A full pass for what the notifications said, then one line per reason. */
+/* A full pass for what the notifications said, then one line per reason.
+ * A guest can make notifications as fast as it likes (MAC changes, a flood
+ * of learned addresses): after a pass of D ms the next notified one waits D
+ * ms, so passes take at most half the time, and the first comes at once. */
 static void guarded_pass(virConnectPtr conn, Sync *s)
 {
-	g_autoptr(GPtrArray) reasons = s->guard ? sync_guard_take(s->guard) : NULL;
+	g_autoptr(GPtrArray) reasons = NULL;
 	g_autoptr(GPtrArray) lines = NULL;
+	gint64 start = g_get_monotonic_time();
+	int r;
 
-	if (sync_all(conn, s) < 0 || !reasons)
+	if (start < s->next_pass) {
+		if (s->timer >= 0)
+			virEventUpdateTimeout(s->timer, (int)((s->next_pass - start + 999) / 1000));
+		return;
+	}
+	reasons = s->guard ? sync_guard_take(s->guard) : NULL;
+	r = sync_all(conn, s);
+	s->next_pass = 2 * g_get_monotonic_time() - start;
+	if (r < 0 || !reasons)
 		return;
 	lines = sync_guard_report(s->guard, reasons);
 	for (guint i = 0; i < lines->len; i++)
@@ -252,6 +267,11 @@ static void guarded_pass(virConnectPtr conn, Sync *s)
 static void on_close(virConnectPtr conn, int reason, void *data)
 {
 	*(gboolean *)data = TRUE;
+}
+
+static void on_timer(int timer, void *data)
+{
+	virEventUpdateTimeout(timer, -1);	/* once; the loop then runs the pass */
 }
 
 /* Connected, reconcile, then follow events until the connection drops. */
@@ -314,7 +334,7 @@ int cmd_sync(int argc, char **argv)
 	g_autoptr(NlSock) sk = NULL, events = NULL;
 	g_autoptr(SyncGuard) guard = NULL;
 	g_autoptr(GHashTable) warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	Sync s = { .dry_run = FALSE, .warned = warned };
+	Sync s = { .dry_run = FALSE, .warned = warned, .timer = -1 };
 	virConnectPtr conn;
 	int r;
 
@@ -348,7 +368,8 @@ int cmd_sync(int argc, char **argv)
 			s.guard = guard = sync_guard_new();
 			s.nl_events = events;
 			if (virEventAddHandle(nl_socket_get_fd(events), VIR_EVENT_HANDLE_READABLE,
-					      on_netlink, &s, NULL) < 0) {
+					      on_netlink, &s, NULL) < 0 ||
+			    (s.timer = virEventAddTimeout(-1, on_timer, &s, NULL)) < 0) {
 				fprintf(stderr, "tapgate sync: cannot set up libvirt events\n");
 				return 1;
 			}

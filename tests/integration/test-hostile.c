@@ -385,7 +385,6 @@ static void test_lock_held(void)
 static void test_lock_per_target(void)
 {
 	static const char *const br1_args[] = { "--br=br1", "--fd=@FD@", NULL };
-	HelperRunOpts opts = as_user;
 	g_auto(HelperRun) first = { .tapfd = -1 }, r = { .tapfd = -1 };
 	g_autoptr(GDir) d = NULL;
 	tg_autoclose int lock = -1;
@@ -409,8 +408,8 @@ static void test_lock_per_target(void)
 		n_locks++;
 	}
 	g_assert_cmpuint(n_locks, ==, 1);
-	opts.kill_after_us = 5 * G_USEC_PER_SEC;	/* the old helper waited 10 s */
-	helper_run(setuid_helper, br1_args, &opts, &r);
+	/* the old helper waited 10 s, then refused: "still held by another call" */
+	helper_run(setuid_helper, br1_args, &as_user, &r);
 	g_assert_cmpstr(r.err, ==, "");
 	g_assert_cmpint(r.status, ==, 0);
 }
@@ -441,6 +440,60 @@ static int send_signal(const void *data)
 	const Signal *s = data;
 
 	return kill(s->pid, s->sig) < 0 ? errno : 0;
+}
+
+/* A caller whose stderr is a full pipe gets refused (its quota is reached):
+ * the refusal blocks, but as the caller, who may kill it, and without the
+ * target's lock, so the next call is answered at once. Before, the helper
+ * blocked as root with the lock held: unkillable, every call waited 10 s. */
+static void test_stderr_blocks(void)
+{
+	static const char *const args[] = { "--br=br0", "--fd=@FD@", NULL };
+	g_auto(HelperRun) first = { .tapfd = -1 }, next = { .tapfd = -1 };
+	char junk[4096] = { 0 };
+	int errpipe[2], sv[2], status;
+	gint64 t0;
+	pid_t pid;
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 1\n");
+	helper_run(setuid_helper, plain_args, &as_user, &first);
+	g_assert_cmpint(first.status, ==, 0);
+	g_assert_cmpint(pipe2(errpipe, O_NONBLOCK | O_CLOEXEC), ==, 0);
+	while (write(errpipe[1], junk, sizeof(junk)) > 0)
+		;
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		char fdarg[32];
+
+		/* blocking again: the helper must not be the one to find it full */
+		fcntl(errpipe[1], F_SETFL, 0);
+		dup2(errpipe[1], 2);
+		dup2(sv[1], 100);
+		snprintf(fdarg, sizeof(fdarg), "--fd=%d", 100);
+		if (setgroups(0, NULL) < 0 || setresgid(SANDBOX_USER_GID, SANDBOX_USER_GID,
+							SANDBOX_USER_GID) < 0 ||
+		    setresuid(SANDBOX_USER_UID, SANDBOX_USER_UID, SANDBOX_USER_UID) < 0)
+			_exit(200);
+		execl(setuid_helper, setuid_helper, "--br=br0", fdarg, (char *)NULL);
+		_exit(201);
+	}
+	close(sv[1]);
+	g_usleep(G_USEC_PER_SEC / 2);	/* refused by now, stuck writing that */
+	g_assert_cmpint(waitpid(pid, &status, WNOHANG), ==, 0);
+	/* the old helper made it wait 10 s, then refused it: lock still held */
+	t0 = g_get_monotonic_time();
+	helper_run(setuid_helper, args, &as_user, &next);
+	g_test_message("the next call took %lld ms", (long long)(g_get_monotonic_time() - t0) / 1000);
+	g_assert_cmpint(next.status, ==, 1);
+	g_assert_cmpstr(next.err, ==, "tapgate-helper: quota reached: uid 4242 already has 1 port on "
+				      "bridge 'br0' (max-ports-per-user = 1)");
+	g_assert_cmpint(as_uid(SANDBOX_USER_UID, send_signal, &(Signal){ pid, SIGKILL }), ==, 0);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	close(errpipe[0]);
+	close(errpipe[1]);
+	close(sv[0]);
 }
 
 static gpointer user_call(gpointer data)
@@ -728,6 +781,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hostile/persisted-tap-owned", test_persisted_tap_owned);
 	g_test_add_func("/hostile/lock-held", test_lock_held);
 	g_test_add_func("/hostile/lock-per-target", test_lock_per_target);
+	g_test_add_func("/hostile/stderr-blocks", test_stderr_blocks);
 	g_test_add_func("/hostile/full-socket", test_full_socket);
 	g_test_add_func("/hostile/caller-cannot-stop", test_caller_cannot_stop);
 	g_test_add_func("/fault/bridge-flapping", test_bridge_flapping);

@@ -79,7 +79,22 @@ security_count() {
 	[ -n "$said" ] && [ $((total * 100)) -ge $((said * 95)) ] && [ $((total * 100)) -le $((said * 105)) ]
 }
 
+# Names come from /etc/group itself: a group of 5,000 members (a line far
+# longer than the first buffer) does not hide the groups after it.
+big_group_line() {
+	local out
+	: "${TAPGATE_CLI:?}"
+	{ printf 'tgbig:x:4300:'; seq -s, -f 'member%g' 1 5000; echo 'tgafter:x:4301:'; } > /tmp/groups
+	cat /tmp/groups /etc/group > /tmp/group.new && cat /tmp/group.new > /etc/group
+	printf '[bridge br9]\nallow-groups = tgafter, tgnosuch\n' > /tmp/big.conf
+	out=$("$TAPGATE_CLI" check --policy /tmp/big.conf 2>&1)
+	echo "$out" | grep unknown
+	# the one that does not exist is said so; the one after the long line is found
+	grep -q "unknown group 'tgnosuch'" <<< "$out" && ! grep -q "unknown group 'tgafter'" <<< "$out"
+}
+
 check "tapgate-helper has no NEEDED entry and no interpreter" no_needed
+check "a group after a 5,000-member group in /etc/group is found" big_group_line
 check "SECURITY.md's count of the C linked into the helper is within 5%" security_count
 check "a call under strace hands over its tap" call_works
 check "the call opens only the policy, passwd/group, the tun node and the quota state" only_expected_opens
