@@ -88,18 +88,13 @@ static int on_notification(struct nl_msg *msg, void *arg)
 int netwatch_open(struct nl_sock **sk)
 {
 	/* == ip monitor link neigh */
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	g_autoptr(NlSock) s = cb ? nl_socket_alloc_cb(cb) : NULL;
+	g_autoptr(NlSock) s = NULL;
+	int r = tg_nl_open(&s);
 
-	if (cb)
-		nl_cb_put(cb);
-	if (!s)
-		return -ENOMEM;
+	if (r < 0)
+		return r;
 	/* notifications carry no sequence number of ours */
 	nl_socket_disable_seq_check(s);
-	errno = 0;
-	if (nl_connect(s, NETLINK_ROUTE) < 0)
-		return errno ? -errno : -EIO;
 	if (nl_socket_add_memberships(s, RTNLGRP_LINK, RTNLGRP_NEIGH, 0) < 0 ||
 	    nl_socket_set_nonblocking(s) < 0)
 		return -EIO;

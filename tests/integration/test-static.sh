@@ -10,18 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 sandbox_enter "$@"
 : "${TAPGATE_HELPER:?}"
 
-n=0 failed=0
-check() {	# DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/tmp/check.log 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"; failed=1
-	fi
-	sed 's/^/# /' /tmp/check.log
-}
+. "$here/../common/tap.sh"
 
 no_needed() {
 	readelf -d "$TAPGATE_HELPER" | grep NEEDED && return 1
@@ -99,5 +88,4 @@ check "SECURITY.md's count of the C linked into the helper is within 5%" securit
 check "a call under strace hands over its tap" call_works
 check "the call opens only the policy, passwd/group, the tun node and the quota state" only_expected_opens
 check "the call maps no code" no_code_mapped
-echo "1..$n"
-exit "$failed"
+tap_end
