@@ -419,6 +419,10 @@ int main(int argc, char **argv)
 	quota = t->quota.per_user || t->quota.per_group || t->quota.total;
 
 	tun = tap_open_node(TG_TUN_PATH);
+	/* no node, or no driver behind it: not a matter of privileges */
+	if (tun == -ENOENT || tun == -ENODEV || tun == -ENXIO)
+		die("cannot open '%s': %s (load the tun module: 'modprobe tun' as root)",
+		    TG_TUN_PATH, tg_strerror(-tun));
 	if (tun < 0)
 		die("cannot open '%s': %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", TG_TUN_PATH, tg_strerror(-tun));
@@ -437,6 +441,9 @@ int main(int argc, char **argv)
 	 * stop: we are all root here (see the setresuid() above). Should we
 	 * fail later, the tap dies with us and the next call culls its entry. */
 	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
+	if (r == -EPERM)	/* a 0666 node, opened without privileges */
+		die("cannot create a tap device: %s (is " PROG " installed setuid root, or with "
+		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));
 	if (r < 0)
 		die("cannot create a tap device: %s", tg_strerror(-r));
 	r = tap_set_owner(tun, uid, gid);

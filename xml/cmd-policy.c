@@ -421,8 +421,13 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "tapgate: unknown user '%s'\n", quser);
 		return 2;
 	}
-	if (load(&p, &err) < 0)
-		fprintf(stderr, "tapgate: the helper would deny everything: %s\n", err->message);
+	/* A policy that does not load denies everyone: that is the verdict,
+	 * not the "no rule allows" of an empty policy. */
+	if (load(&p, &err) < 0) {
+		printf("denied: the helper denies everything, the policy does not load: %s\n",
+		       err->message);
+		return 1;
+	}
 	req.name = opt_br;
 	req.vlan = (unsigned int)opt_vlan;
 	d = policy_decide(p, &caller, &req);

@@ -537,10 +537,24 @@ out:
 	return r;
 }
 
+static void xml_usage(void)
+{
+	printf("Usage: tapgate xml SUBCOMMAND [OPTION...]\n\n"
+	       "Subcommands:\n"
+	       "  interface  an <interface> for a domain: bridge, VLANs, MAC pinning, isolation\n"
+	       "  network    a libvirt <network> over a bridge, with portgroups for VLANs\n"
+	       "  attach     add such an interface to a domain, live and in its config\n"
+	       "\n'tapgate xml SUBCOMMAND --help' describes each.\n");
+}
+
 /** cmd_xml() - 'tapgate xml interface|network|attach ...' */
 int cmd_xml(int argc, char **argv)
 {
 	virSetErrorFunc(NULL, quiet);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		xml_usage();
+		return 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "interface"))
 		return xml_interface(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "network"))

@@ -228,6 +228,7 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 {
 	g_autoptr(xmlDoc) doc = parse(xml, len, "domain", error);
 	g_autoptr(DomainXml) d = NULL;
+	g_autoptr(GHashTable) seen = NULL;	/* the MACs of the metadata's ports */
 	const xmlNode *root, *meta, *devs;
 
 	if (!doc)
@@ -263,6 +264,8 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 			g_clear_pointer(&p->mac, g_free);
 	}
 	meta = tg_metadata(root, "ports");
+	seen = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
+				     NULL);
 	for (const xmlNode *n = meta ? meta->children : NULL; n; n = n->next) {
 		g_autofree char *mac = NULL, *who = NULL, *qmac = NULL;
 		DomainPort *p;
@@ -285,6 +288,12 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		}
 		if (port_attrs(n, who, "mac", &cfg, error) < 0)
 			return -EINVAL;
+		/* the last would win and the first's settings (a pin) be lost */
+		if (!g_hash_table_add(seen, g_bytes_new(want, 6))) {
+			g_set_error(error, TG_ERROR, EINVAL,
+				    "%s is described twice; keep one <tapgate:port> per MAC", who);
+			return -EINVAL;
+		}
 		p = port_by_mac(d, want);
 		if (!p)		/* a NIC removed from the domain: nothing to do */
 			continue;

@@ -172,8 +172,13 @@ typedef struct {
 static const FaultCase fault_cases[] = {
 	{ "tun-node-missing", "mv /dev/net/tun /dev/net/tun.away", "mv /dev/net/tun.away /dev/net/tun",
 	  "[bridge br0]\nallow-users = *\n",
-	  "tapgate-helper: cannot open '/dev/net/tun': No such file or directory (is tapgate-helper "
-	  "installed setuid root, or with cap_net_admin,cap_dac_override?)" },
+	  "tapgate-helper: cannot open '/dev/net/tun': No such file or directory (load the tun "
+	  "module: 'modprobe tun' as root)" },
+	/* a node with no driver behind it (the module not loaded): ENODEV */
+	{ "tun-driver-missing", "mv /dev/net/tun /dev/net/tun.away && mknod -m 0666 /dev/net/tun c 10 251",
+	  "rm /dev/net/tun && mv /dev/net/tun.away /dev/net/tun", "[bridge br0]\nallow-users = *\n",
+	  "tapgate-helper: cannot open '/dev/net/tun': No such device (load the tun module: "
+	  "'modprobe tun' as root)" },
 	{ "run-read-only", "mount -o remount,ro /run", "mount -o remount,rw /run",
 	  "[bridge br0]\nallow-users = *\nmax-ports = 5\n",
 	  "tapgate-helper: quota state: cannot create '/run/tapgate': Read-only file system" },
