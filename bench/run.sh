@@ -33,7 +33,7 @@ export BUILD_DIR=$build
 B=$build/bench/bench-exec HELPER=$build/helper/tapgate-helper HOOK=$build/hooks/tapgate-hook
 FLOOR=$build/bench/exec-floor
 command -v xmllint >/dev/null || { echo "bench: xmllint (libxml2-utils) is needed for the shell hook" >&2; exit 1; }
-CLI=$build/xml/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
+CLI=$build/cli/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
 if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20 burst=10 rounds=2
 else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 16" syncn=1000 doms=1000 burst=100 rounds=10; fi
 runs=${TG_BENCH_RUNS:-$((smoke ? 1 : 2))}

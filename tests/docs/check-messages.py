@@ -55,13 +55,15 @@ SOURCES = {
     'hooks/hook.c': [HOOK],
     'lib/portcfg.c': [HOOK],
     'xml/portxml.c': [HOOK],
-    'xml/tapgate.c': [CLI],
-    'xml/cmd-policy.c': [CLI],
-    'xml/cmd-status.c': [CLI],
-    'xml/cmd-apply.c': [CLI],
-    'xml/cmd-sync.c': [CLI],
-    'xml/cmd-xml.c': [CLI],
+    'cli/tapgate.c': [CLI],
+    'cli/cmd-policy.c': [CLI],
+    'cli/cmd-status.c': [CLI],
+    'cli/cmd-apply.c': [CLI],
+    'cli/cmd-sync.c': [CLI],
+    'cli/cmd-xml.c': [CLI],
     'xml/gen.c': [CLI],
+    'cli/netwatch.c': [CLI],
+    'cli/sync-guard.c': [CLI],
 }
 # Directories whose C files must all appear in SOURCES if they print anything.
 SOURCE_DIRS = ['helper', 'hooks', 'xml', 'lib']
