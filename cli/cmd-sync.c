@@ -142,6 +142,8 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 			printf("%s: %s %s: %s\n", d->name, p->tap, p->mac, desc);
 			continue;
 		}
+		if (r > 0 && p->bridge)
+			g_strlcpy(cfg.bridge, p->bridge, sizeof(cfg.bridge));
 		if (r < 0 || port_reconcile(s->sk, s->snap ? s->snap : own, p->tap, &cfg, changes, &perr) < 0) {
 			fprintf(stderr, "tapgate sync: domain '%s': interface %s (%s): %s\n", d->name,
 				p->mac, p->tap, perr->message);

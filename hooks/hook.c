@@ -222,6 +222,8 @@ static int qemu_apply(const Hook *h, gboolean prepare, GError **error)
 		if (!p->tap)
 			return fail(error, "domain '%s': interface %s has tapgate metadata but no tap "
 				    "(<target dev>)", dom->name, p->mac);
+		if (p->bridge)
+			g_strlcpy(cfg.bridge, p->bridge, sizeof(cfg.bridge));
 		desc = port_config_describe(&cfg);
 		if (h->dry_run)
 			printf("%s %s: %s\n", p->tap, p->mac, desc);

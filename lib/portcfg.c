@@ -269,6 +269,13 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 			return fail(error, r, "'%s' does not exist", tap);
 		return fail(error, r, "cannot look up '%s': %s", tap, tg_strerror(-r));
 	}
+	/* Only the guest's own tap: <target dev> may name anything, the uplink
+	 * or a tunnel included, and pins, locks and VLANs there would hit the
+	 * host's traffic. */
+	if (strcmp(port.kind, "tun"))
+		return fail(error, -EPERM, "'%s' is %s%s device, not a guest's tap; tapgate acts "
+			    "only on taps", tap, *port.kind ? "a " : "a plain",
+			    *port.kind ? port.kind : "");
 	if (!port.master || !port.bridge_port)
 		return fail(error, -ENOTCONN, "'%s' is not a port of a bridge", tap);
 	if (snap && (b = g_hash_table_lookup(snap->links, GINT_TO_POINTER(port.master)))) {
@@ -276,6 +283,9 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 	} else if ((r = link_get_index(sk, port.master, &br)) < 0) {
 		return fail(error, r, "cannot look up the bridge of '%s': %s", tap, tg_strerror(-r));
 	}
+	if (*cfg->bridge && strcmp(br.name, cfg->bridge))
+		return fail(error, -EPERM, "'%s' is a port of bridge '%s', not of '%s' (its <source "
+			    "bridge>)", tap, br.name, cfg->bridge);
 	if (snap) {
 		vlans = g_hash_table_lookup(snap->vlans, GINT_TO_POINTER(port.ifindex));
 		if (!vlans)

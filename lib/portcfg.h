@@ -13,6 +13,7 @@ typedef struct {
 	gboolean pin_mac;	/* only the guest's MAC may send from this port */
 	gboolean isolated;	/* no traffic to other isolated ports */
 	uint8_t mac[6];		/* the guest's MAC */
+	char bridge[16];	/* the bridge the interface's <source> names, "" unknown */
 } PortConfig;
 
 /* Links, VLANs and static fdb entries of the whole namespace, read in three

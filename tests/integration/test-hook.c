@@ -193,6 +193,7 @@ typedef struct {
 	const char *metadata;
 	gboolean make_tap;
 	const char *expect_err;
+	const char *setup;	/* shell commands run first, or NULL */
 } ErrCase;
 
 static const ErrCase err_cases[] = {
@@ -213,6 +214,17 @@ static const ErrCase err_cases[] = {
 	{ "network-not-applied", META("network=\"lan\""), TRUE,
 	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01: network 'lan': 'vx10100' "
 	  "does not exist; run 'tapgate apply' as root" },
+	/* <target dev> naming what is not the guest's tap: the host's uplink in
+	 * br0, or a tap on another bridge; before, the hook pinned and locked it */
+	{ "target-not-a-tap", META("pin-mac=\"yes\" isolated=\"yes\""), FALSE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01 (vnet9): 'vnet9' is a veth "
+	  "device, not a guest's tap; tapgate acts only on taps",
+	  "ip link add vnet9 type veth peer name vnet9p && ip link set vnet9 master br0" },
+	{ "tap-on-other-bridge", META("pin-mac=\"yes\""), FALSE,
+	  "tapgate-hook: domain 'lvt1': interface 52:54:00:aa:bb:01 (vnet9): 'vnet9' is a port of "
+	  "bridge 'br5', not of 'br0' (its <source bridge>)",
+	  "ip link add br5 type bridge && ip link set br5 up && ip tuntap add vnet9 mode tap && "
+	  "ip link set vnet9 master br5" },
 	{ "unknown-element", "  <metadata><t:ports xmlns:t=\"https://tapgate.dev/ns/1\"><t:vlan/>"
 	  "</t:ports></metadata>\n", TRUE,
 	  "tapgate-hook: domain 'lvt1': tapgate metadata: unknown element <vlan> (known: <port>)" },
@@ -228,8 +240,17 @@ static void test_err(gconstpointer data)
 	setup_world();
 	if (c->make_tap)
 		tap = sandbox_tap("vnet9", "br0");
+	if (c->setup)
+		sandbox_sh("%s", c->setup);
 	g_assert_cmpint(sandbox_run_hook(hook, "--qemu lvt1 start begin -", xml, &err), ==, 1);
 	g_assert_cmpstr(err, ==, c->expect_err);
+	if (c->setup) {	/* and nothing was changed on it */
+		LinkInfo l;
+
+		get_link("vnet9", &l);
+		g_assert_true(l.learning);
+		g_assert_false(l.locked || l.isolated);
+	}
 }
 
 /* Installed where libvirt runs it, argv[1] is a name, whatever it looks like;
