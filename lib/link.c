@@ -24,6 +24,8 @@ static void parse_info_data(LinkInfo *info, struct nlattr *data)
 			info->vlan_filtering = nla_get_u8(br[IFLA_BR_VLAN_FILTERING]);
 		if (br[IFLA_BR_VLAN_DEFAULT_PVID])
 			info->default_pvid = nla_get_u16(br[IFLA_BR_VLAN_DEFAULT_PVID]);
+		/* only a kernel with bridge VLAN filtering reports its protocol */
+		info->vlan_filtering_supported = br[IFLA_BR_VLAN_PROTOCOL] != NULL;
 	} else if (!strcmp(info->kind, "vlan")) {
 		struct nlattr *vl[IFLA_VLAN_MAX + 1];
 

@@ -19,6 +19,7 @@ typedef struct {
 	int link;		/* IFLA_LINK: a VLAN device's parent, or 0 */
 	unsigned int vlan_id;	/* kind "vlan": its VID */
 	gboolean vlan_filtering;	/* kind "bridge" */
+	gboolean vlan_filtering_supported;	/* kind "bridge": the kernel has it */
 	unsigned int default_pvid;	/* kind "bridge": VID new ports join, 0: none */
 	gboolean bridge_port;	/* a port of a bridge: the flags below are known */
 	gboolean learning;

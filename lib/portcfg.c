@@ -77,6 +77,11 @@ static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const
 
 	if (cfg->vlan.mode == PORT_PLAIN)
 		return 0;
+	if (!br->vlan_filtering && !br->vlan_filtering_supported)
+		return fail(error, -EOPNOTSUPP,
+			    "bridge '%s' does not filter VLANs, and this kernel has no bridge VLAN "
+			    "filtering (CONFIG_BRIDGE_VLAN_FILTERING); use a network of the policy "
+			    "with 'uplink =' (802.1Q sub-interfaces) instead", br->name);
 	if (!br->vlan_filtering)
 		return fail(error, -EOPNOTSUPP,
 			    "bridge '%s' does not filter VLANs; turn it on with 'ip link set dev %s "
