@@ -34,8 +34,8 @@ B=$build/bench/bench-exec HELPER=$build/helper/tapgate-helper HOOK=$build/hooks/
 FLOOR=$build/bench/exec-floor
 command -v xmllint >/dev/null || { echo "bench: xmllint (libxml2-utils) is needed for the shell hook" >&2; exit 1; }
 CLI=$build/cli/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
-if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20 burst=10 rounds=2
-else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 16" syncn=1000 doms=1000 burst=100 rounds=10; fi
+if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20 burst=10 rounds=2 fdbn=200
+else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 16" syncn=1000 doms=1000 burst=100 rounds=10 fdbn=20000; fi
 runs=${TG_BENCH_RUNS:-$((smoke ? 1 : 2))}
 last_size=${sizes##* }
 
@@ -209,3 +209,21 @@ out=$($B cmd 5 /dev/null tapgate="$CLI mac --uuid e61d5755-9bdc-40cd-9648-77e719
 read -r _ mm mp _ < <(grep ^tapgate <<< "$out")
 read -r _ vm vp _ < <(grep ^virsh <<< "$out")
 row "mac --check, $doms domains (ms)" "$mm" "$mp" "$vm" "$vp" "$(ratio "$mm" "$vm")x" "(baseline: virsh list --all)"
+
+# tapgate status over a VXLAN network whose device knows FDBN remote MACs at
+# as many endpoints (the listing is linear in both), beside 'bridge fdb show'.
+ip link add u0 type veth peer name u1 && ip addr add 192.0.2.1/24 dev u0 && ip link set u0 up && ip link set u1 up
+printf '[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\nvxlan-peers = 192.0.2.2\nallow-users = *\n' \
+	> /etc/tapgate/tapgate.conf
+chmod 644 /etc/tapgate/tapgate.conf
+$CLI apply > /dev/null
+for i in $(seq 1 "$fdbn"); do
+	printf 'fdb add 02:00:00:%02x:%02x:%02x dev vx10100 dst 10.%d.%d.%d self permanent\n' \
+		$((i / 65536)) $((i / 256 % 256)) $((i % 256)) $((i / 65536)) $((i / 256 % 256)) $((i % 256))
+done > /tmp/fdb.batch
+bridge -batch /tmp/fdb.batch
+out=$($B cmd 5 /dev/null tapgate="$CLI status --network lan" bridge="bridge fdb show dev vx10100")
+read -r _ sm sp _ < <(grep ^tapgate <<< "$out")
+read -r _ bm bp _ < <(grep ^bridge <<< "$out")
+row "status, $fdbn remote MACs at $fdbn VTEPs (ms)" "$sm" "$sp" "$bm" "$bp" "$(ratio "$sm" "$bm")x" "(baseline: bridge fdb show)"
+rm -f /etc/tapgate/tapgate.conf

@@ -72,6 +72,8 @@ static void print_remote(struct nl_sock *sk, const LinkInfo *vx)
 {
 	g_autoptr(GPtrArray) vteps = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) macs = g_ptr_array_new_with_free_func(g_free);
+	/* the endpoints seen so far: one lookup per entry, not a scan */
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GArray) fdb = NULL;
 	char a[TG_ADDR_STRLEN];
 	int r = vxlan_fdb_dump(sk, vx->ifindex, &fdb);
@@ -86,8 +88,12 @@ static void print_remote(struct nl_sock *sk, const LinkInfo *vx)
 		gboolean flood = !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
 
 		tg_addr_format(&e->dst, a);
-		if (!g_ptr_array_find_with_equal_func(vteps, a, g_str_equal, NULL))
-			g_ptr_array_add(vteps, g_strdup(a));
+		if (!g_hash_table_contains(seen, a)) {
+			char *v = g_strdup(a);
+
+			g_ptr_array_add(vteps, v);
+			g_hash_table_add(seen, v);
+		}
 		if (!flood)
 			g_ptr_array_add(macs, g_strdup_printf(
 				"%02x:%02x:%02x:%02x:%02x:%02x at %s (%s)", m[0], m[1], m[2], m[3],
