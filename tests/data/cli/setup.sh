@@ -23,3 +23,6 @@ signal.pause()' > "$state/held" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$state/held" ] && break; sleep 0.05; done
 ip link show dev tg4242-ef56 > /dev/null
+# The shipped policy with every example uncommented: it must be valid as it
+# stands on a stock Debian host (no unknown names, no section twice).
+sed -E 's/^# ((\[|[a-z-]+ =).*)$/\1/' "$data/../../../packaging/tapgate.conf" > "$state/shipped.conf"
