@@ -84,7 +84,7 @@ make_upgrade() {
 	dpkg-deb -b "$tmp/pkg" "$tmp/upgrade.deb" >/dev/null
 }
 
-echo "1..15"
+echo "1..17"
 check "dpkg installs the package" dpkg -i "$deb"
 check "the helper is setuid root" expect "-rwsr-xr-x root:root" mode_of "$helper"
 check "the hooks are linked into libvirt's qemu.d and network.d" expect \
@@ -104,6 +104,8 @@ useradd -M -u 4301 tgpkg
 printf '[bridge br0]\nallow-users = tgpkg\n' >/etc/tapgate/tapgate.conf
 check "QEMU (unprivileged) gets a tap on br0 from the installed helper" qemu_on_br0
 
+# The administrator turns the network hook off: an upgrade keeps it off.
+rm /etc/libvirt/hooks/network.d/tapgate
 groupadd -g 4302 tgpkg-helper
 dpkg-statoverride --update --add root tgpkg-helper 4710 "$helper"
 make_upgrade
@@ -112,8 +114,13 @@ check "the upgrade keeps the changed policy (conffile)" \
 	grep -q 'allow-users = tgpkg' /etc/tapgate/tapgate.conf
 check "the upgrade keeps the dpkg-statoverride mode" \
 	expect "-rws--x--- root:tgpkg-helper" mode_of "$helper"
-check "remove keeps the policy" sh -c "dpkg -r tapgate && test -f /etc/tapgate/tapgate.conf && ! test -e $helper"
-check "purge removes the policy and the hook links" sh -c \
-	"dpkg -P tapgate && ! test -e /etc/tapgate/tapgate.conf && ! test -L /etc/libvirt/hooks/qemu.d/tapgate"
+check "the upgrade leaves a hook link the admin removed removed (the other stays)" sh -c \
+	"! test -L /etc/libvirt/hooks/network.d/tapgate && test -L /etc/libvirt/hooks/qemu.d/tapgate"
+check "remove keeps the policy, and takes the hook links away" sh -c \
+	"dpkg -r tapgate && test -f /etc/tapgate/tapgate.conf && ! test -e $helper && ! test -L /etc/libvirt/hooks/qemu.d/tapgate"
+check "a reinstall after remove links the hooks again" sh -c \
+	"dpkg -i $tmp/upgrade.deb >/dev/null && test -L /etc/libvirt/hooks/qemu.d/tapgate && test -L /etc/libvirt/hooks/network.d/tapgate"
+check "purge removes the policy, the hook links and /run/tapgate" sh -c \
+	"dpkg -P tapgate && ! test -e /etc/tapgate/tapgate.conf && ! test -L /etc/libvirt/hooks/qemu.d/tapgate && ! test -e /run/tapgate"
 check "nothing of the package is left" expect "" sh -c "dpkg -l tapgate 2>/dev/null | grep '^[ir]' || true"
 tap_end
