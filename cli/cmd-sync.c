@@ -81,6 +81,8 @@ static int port_config(virConnectPtr conn, const DomainPort *p, PortConfig *cfg,
 	if (!xml || network_xml_parse(xml, strlen(xml), &parsed, error) < 0)
 		return xml ? -EINVAL : 0;
 	r = network_port_config(parsed, group, p, cfg, error);
+	if (r > 0 && p->libvirt_isolated)
+		cfg->isolated = TRUE;
 	return r;
 }
 

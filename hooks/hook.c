@@ -164,6 +164,8 @@ static int port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg, GError **e
 		return 0;
 	if (network_port_config(net, group, p, cfg, &err) < 0)
 		return fail(error, "domain interface %s: %s", p->mac, err->message);
+	if (net->has_metadata && p->libvirt_isolated)
+		cfg->isolated = TRUE;
 	return net->has_metadata;
 }
 

@@ -175,7 +175,7 @@ static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortCo
 		set.learning = 0;
 		g_string_append(what, " learning off");
 	}
-	if (cfg->pin_mac != tap->locked) {
+	if (cfg->pin_mac != tap->locked && !cfg->only_isolation) {
 		set.locked = cfg->pin_mac;
 		g_string_append_printf(what, " locked %s", cfg->pin_mac ? "on" : "off");
 	}

@@ -14,6 +14,7 @@ typedef struct {
 	gboolean isolated;	/* no traffic to other isolated ports */
 	uint8_t mac[6];		/* the guest's MAC */
 	char bridge[16];	/* the bridge the interface's <source> names, "" unknown */
+	gboolean only_isolation;	/* keep isolation on; leave the other flags be */
 } PortConfig;
 
 /* Links, VLANs and static fdb entries of the whole namespace, read in three

@@ -244,6 +244,7 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 	d->uuid = child(root, "uuid") ? (char *)xmlNodeGetContent(child(root, "uuid")) : NULL;
 	devs = child(root, "devices");
 	for (const xmlNode *n = devs ? devs->children : NULL; n; n = n->next) {
+		g_autofree char *isolated = NULL;
 		DomainPort *p;
 		uint8_t mac[6];
 
@@ -258,6 +259,9 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		p->portid = attr(child(n, "source"), "portid");
 		p->portgroup = attr(child(n, "source"), "portgroup");
 		p->libvirt_vlan = child(n, "vlan") != NULL;
+		isolated = attr(child(n, "port"), "isolated");
+		p->libvirt_isolated = !g_strcmp0(isolated, "yes");
+		g_clear_pointer(&isolated, g_free);
 		if (p->mac && mac_parse(p->mac, mac) == 0)
 			memcpy(p->cfg.mac, mac, 6);
 		else
@@ -310,6 +314,21 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		memcpy(cfg.mac, p->cfg.mac, 6);
 		p->cfg = cfg;
 		p->configured = TRUE;
+	}
+	/* libvirt's own <port isolated='yes'/> (what 'tapgate xml --isolated'
+	 * writes) is kept too: libvirt sets it once, at start, and nothing put
+	 * it back when it was turned off. A bridge port with no metadata gets
+	 * only that: its other flags stay as they are. */
+	for (guint i = 0; i < d->ports->len; i++) {
+		DomainPort *p = g_ptr_array_index(d->ports, i);
+
+		if (!p->libvirt_isolated || !p->mac)
+			continue;
+		p->cfg.isolated = TRUE;
+		if (!p->configured && !p->network) {
+			p->configured = TRUE;
+			p->cfg.only_isolation = TRUE;
+		}
 	}
 	*dom = g_steal_pointer(&d);
 	return 0;

@@ -17,6 +17,7 @@ typedef struct {
 	char *portid;		/* <source portid> */
 	char *portgroup;	/* <source portgroup> */
 	gboolean libvirt_vlan;	/* libvirt's own <vlan> (libvirt >= 11 sets it up) */
+	gboolean libvirt_isolated;	/* libvirt's own <port isolated='yes'/> */
 	gboolean configured;	/* tapgate metadata names this MAC */
 	PortConfig cfg;
 } DomainPort;

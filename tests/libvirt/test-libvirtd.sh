@@ -201,6 +201,24 @@ t_reconnect_reapplies() {
 	expect_state vm1 52:54:00:aa:bb:01 "learning=0 locked=1 isolated=1 pinned=1"
 }
 
+# libvirt's own <port isolated='yes'/> (what 'tapgate xml --isolated' writes),
+# no tapgate metadata: turned off by hand, 'tapgate sync' puts it back, and
+# touches nothing else of the port (before, sync ignored the port).
+t_sync_restores_libvirt_isolation() {
+	local tap out
+	domain vm10 '' | sed "s/aa:bb:01/aa:bb:a1/; s|<source bridge='br0'/>|&<port isolated='yes'/>|" \
+		> /tmp/vm10.xml
+	v define /tmp/vm10.xml && v start vm10 || return 1
+	tap=$(tap_of vm10 52:54:00:aa:bb:a1)
+	expect_state vm10 52:54:00:aa:bb:a1 "learning=1 locked=0 isolated=1" || return 1
+	bridge link set dev "$tap" isolated off learning off
+	out=$("$TAPGATE_CLI" sync -c qemu:///system) || { echo "$out"; return 1; }
+	echo "$out"
+	[[ $out == *"$tap: isolated on"* ]] &&
+		expect_state vm10 52:54:00:aa:bb:a1 "learning=0 locked=0 isolated=1" &&
+		v destroy vm10 >/dev/null
+}
+
 # 'tapgate xml attach' on a running domain: metadata merged, NIC added, and
 # the new port wired at once; libvirt shows back what was written.
 t_xml_attach() {
@@ -357,7 +375,7 @@ XML
 	[ "$(cat "$job/rc")" = 0 ]
 }
 
-echo "1..14"
+echo "1..15"
 if ! start_libvirtd; then
 	echo "Bail out! libvirtd does not start"
 	exit 1
@@ -370,6 +388,7 @@ check "'tapgate sync --watch' puts back a pin that a tap's MAC change took" t_wa
 check "'tapgate sync --watch' puts back a pin deleted, moved or made plain; a domain's stop is no alarm" t_watch_pin_undone
 check "'tapgate sync --watch' reconnects when libvirtd restarts" t_watch_survives_restart
 check "reconnect after a libvirtd restart re-applies what drifted" t_reconnect_reapplies
+check "libvirt's own isolation, turned off by hand, is restored by 'tapgate sync'" t_sync_restores_libvirt_isolation
 check "a real guest on a pinned port: its own frames pass, spoofed ones are dropped" t_guest_spoof
 check "'tapgate xml attach' adds a pinned NIC live and in the config; a taken MAC is refused" t_xml_attach
 check "generate, attach to a stopped domain, start: the hook applies it" t_xml_attach_then_start
