@@ -40,7 +40,8 @@ static const GOptionEntry iface_entries[] = {
 	{ "model", 0, 0, G_OPTION_ARG_STRING, &o_model, "NIC model (default virtio)", "MODEL" },
 	{ "domain", 0, 0, G_OPTION_ARG_STRING, &o_domain, "The domain (for its UUID)", "NAME" },
 	{ "uuid", 0, 0, G_OPTION_ARG_STRING, &o_uuid, "The domain's UUID", "UUID" },
-	{ "index", 0, 0, G_OPTION_ARG_INT, &o_index, "The NIC's index (default 0)", "N" },
+	{ "index", 0, 0, G_OPTION_ARG_INT, &o_index,
+	  "The NIC's index (default: 0, or with --domain the next free one)", "N" },
 	{ "pin-mac", 0, 0, G_OPTION_ARG_NONE, &o_pin, "Only the guest's MAC may send", NULL },
 	{ "isolated", 0, 0, G_OPTION_ARG_NONE, &o_isolated, "Isolated port", NULL },
 	{ "target-libvirt", 0, 0, G_OPTION_ARG_STRING, &o_target,
@@ -274,6 +275,7 @@ static int xml_interface(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autofree char *iface = NULL, *meta = NULL, *uuid = NULL;
 	virConnectPtr conn = NULL;
+	unsigned int next_index = 0;
 	IfaceSpec spec;
 	int r;
 
@@ -288,17 +290,24 @@ static int xml_interface(int argc, char **argv)
 	if (o_domain) {
 		virDomainPtr dom = virDomainLookupByName(conn, o_domain);
 		char buf[VIR_UUID_STRING_BUFLEN];
+		g_autofree char *xml = NULL;
+		g_autoptr(DomainXml) d = NULL;
 
 		if (!dom) {
 			virConnectClose(conn);
 			return fail("no domain '%s' on %s", o_domain, o_uri);
 		}
 		virDomainGetUUIDString(dom, buf);
+		/* the next NIC's index, as 'xml attach' takes it: index 0 would
+		 * be the MAC of the domain's first NIC */
+		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		if (xml && domain_xml_parse(xml, strlen(xml), &d, NULL) == 0)
+			next_index = d->ports->len;
 		virDomainFree(dom);
 		g_free(uuid);
 		uuid = g_strdup(buf);
 	}
-	r = build_spec(&spec, conn, 0);
+	r = build_spec(&spec, conn, next_index);
 	if (!r)
 		r = pick_mac(&spec, uuid, conn, o_uri);
 	if (conn)
