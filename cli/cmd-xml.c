@@ -375,39 +375,61 @@ static int xml_network(int argc, char **argv)
 	return 0;
 }
 
-/* The new port, once libvirt made it: wire it now rather than wait for a
- * sync. Return: 0, or 1 when it could not be wired (said why). */
-static int reconcile_new_port(virDomainPtr dom, const PortConfig *cfg)
+/* The new port, attached live with its link down: wire it before any frame
+ * passes. Return: 0, or -1 with @error set (the caller undoes the attach). */
+static int wire_new_port(virDomainPtr dom, const PortConfig *cfg, GError **error)
 {
 	g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
 	g_autofree char *mac = mac_format(cfg->mac);
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(NlSock) sk = NULL;
-	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(Policy) policy = NULL;
 	PortConfig c = *cfg;
+	int r;
 
-	if (geteuid() != 0)
-		return fail("%s is attached but not wired yet: run 'tapgate sync' as root", mac);
-	if (!xml || domain_xml_parse(xml, strlen(xml), &d, NULL) < 0 || tg_nl_open(&sk) < 0)
-		return fail("%s is attached but could not be wired: run 'tapgate sync'", mac);
+	if (!xml || domain_xml_parse(xml, strlen(xml), &d, error) < 0)
+		return xml ? -1 : (g_set_error(error, TG_ERROR, EIO, "libvirt gave no domain XML"), -1);
+	if ((r = tg_nl_open(&sk)) < 0) {
+		g_set_error(error, TG_ERROR, -r, "cannot open a netlink socket: %s", tg_strerror(-r));
+		return -1;
+	}
 	for (guint i = 0; i < d->ports->len; i++) {
 		DomainPort *p = g_ptr_array_index(d->ports, i);
-		int r;
 
 		if (!p->tap || !p->mac || g_ascii_strcasecmp(p->mac, mac))
 			continue;
-		r = *c.network ? port_network_resolve(sk, &policy, p->bridge, &c, NULL, &err) : 0;
+		r = *c.network ? port_network_resolve(sk, &policy, p->bridge, &c, NULL, error) : 0;
 		if (r == 0)
-			r = port_reconcile(sk, NULL, p->tap, &c, changes, &err);
+			r = port_reconcile(sk, NULL, p->tap, &c, changes, error);
+		if (r < 0)
+			return -1;
 		for (guint j = 0; j < changes->len; j++)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
-		if (r < 0)
-			return fail("%s (%s): %s", mac, p->tap, err->message);
 		return 0;
 	}
-	return fail("%s is attached but libvirt shows no tap for it yet: run 'tapgate sync'", mac);
+	g_set_error(error, TG_ERROR, ENODEV, "libvirt shows no tap for %s", mac);
+	return -1;
+}
+
+/* Before anything changes: would the bridge take the port as asked? The
+ * same refusal port_reconcile() would give once the NIC is in the guest. */
+static int check_bridge(const char *bridge, const PortConfig *cfg)
+{
+	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(GError) err = NULL;
+	LinkInfo br;
+	int r = tg_nl_open(&sk);
+
+	if (r < 0)
+		return fail("cannot open a netlink socket: %s", tg_strerror(-r));
+	if ((r = link_get(sk, bridge, &br)) == -ENODEV)
+		return fail("bridge '%s' does not exist", bridge);
+	if (r < 0)
+		return fail("cannot look up bridge '%s': %s", bridge, tg_strerror(-r));
+	if (port_bridge_check(&br, cfg, &err) < 0)
+		return fail("%s", err->message);
+	return 0;
 }
 
 static int prepare_network(const PortConfig *cfg, const char *bridge)
@@ -456,19 +478,41 @@ static void restore_metadata(virDomainPtr dom, const char *before, unsigned int 
 			     TG_XMLNS, where);
 }
 
+/* Take a live NIC out again after a failed step. A guest that does not
+ * answer the unplug request keeps it, but with its link down. */
+static void detach_live(virDomainPtr dom, const char *iface, const char *mac)
+{
+	g_autofree char *xml = NULL;
+
+	if (virDomainDetachDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		g_autofree char *why = lverr();
+
+		fail("cannot detach %s again (its link stays down): %s", mac, why);
+		return;
+	}
+	xml = virDomainGetXMLDesc(dom, 0);
+	if (xml && strstr(xml, mac))
+		fail("the guest has not released %s yet; its link stays down", mac);
+}
+
+/** xml_attach() - 'tapgate xml attach': add a NIC, live and in the config.
+ *
+ * On a running domain the NIC goes in with its link down, is wired, and only
+ * then comes up, so it never forwards as a plain port. Any failing step
+ * undoes the ones before it: the NIC is detached and the metadata restored. */
 static int xml_attach(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- add a tapgate NIC to a domain");
 	g_autoptr(GError) err = NULL;
 	g_autofree char *iface = NULL, *meta = NULL, *inactive = NULL, *mac = NULL;
+	g_autofree char *iface_down = NULL, *meta_down = NULL;
 	g_autofree char *before_config = NULL, *before_live = NULL;
-	gboolean merged_config = FALSE, merged_live = FALSE;
+	gboolean merged_config = FALSE, merged_live = FALSE, attached_live = FALSE, wire;
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(GHashTable) used = NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	virConnectPtr conn;
 	virDomainPtr dom;
-	unsigned int where = VIR_DOMAIN_AFFECT_CONFIG;
 	gboolean live;
 	IfaceSpec spec;
 	PortConfig meta_cfg;
@@ -488,8 +532,6 @@ static int xml_attach(int argc, char **argv)
 	}
 	virDomainGetUUIDString(dom, uuid);
 	live = virDomainIsActive(dom) == 1;
-	if (live)
-		where |= VIR_DOMAIN_AFFECT_LIVE;
 	inactive = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
 	if (!inactive || domain_xml_parse(inactive, strlen(inactive), &d, &err) < 0) {
 		r = fail("domain '%s': %s", o_domain, err ? err->message : "no XML");
@@ -509,6 +551,15 @@ static int xml_attach(int argc, char **argv)
 		goto out;
 	}
 	iface = gen_interface(&spec, &meta);
+	/* tapgate wires the live port itself (the hook runs only at start). */
+	wire = live && meta;
+	if (wire && geteuid() != 0) {
+		r = fail("wiring the new NIC of running domain '%s' needs root: run this as root",
+			 o_domain);
+		goto out;
+	}
+	if (wire && spec.bridge && (r = check_bridge(spec.bridge, &spec.cfg)))
+		goto out;
 	/* Metadata first: whoever reacts to the new device (tapgate sync
 	 * --watch) must find it already there. */
 	meta_cfg = spec.cfg;
@@ -523,14 +574,36 @@ static int xml_attach(int argc, char **argv)
 		}
 	}
 	/* The network's bridge and tunnel first: libvirt needs the bridge. */
-	if (!r && live && *spec.cfg.network && geteuid() == 0)
+	if (!r && wire && *spec.cfg.network)
 		r = prepare_network(&spec.cfg, spec.bridge);
-	if (!r && virDomainAttachDeviceFlags(dom, iface, where) < 0) {
+	if (!r && live) {
+		spec.link_down = wire;
+		iface_down = gen_interface(&spec, &meta_down);
+		if (virDomainAttachDeviceFlags(dom, iface_down, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+			g_autofree char *why = lverr();
+
+			r = fail("cannot attach %s to domain '%s': %s", mac, o_domain, why);
+		}
+		attached_live = r == 0;
+	}
+	if (!r && wire && wire_new_port(dom, &spec.cfg, &err) < 0)
+		r = fail("cannot wire %s in domain '%s': %s; detaching it", mac, o_domain,
+			 err->message);
+	/* Wired: now the guest may see its link. */
+	if (!r && wire && virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE) < 0) {
 		g_autofree char *why = lverr();
 
-		r = fail("cannot attach %s to domain '%s': %s", mac, o_domain, why);
+		r = fail("cannot bring up the link of %s in domain '%s': %s; detaching it", mac,
+			 o_domain, why);
+	}
+	if (!r && virDomainAttachDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
+		g_autofree char *why = lverr();
+
+		r = fail("cannot add %s to the config of domain '%s': %s", mac, o_domain, why);
 	}
 	if (r) {	/* leave nothing half-done */
+		if (attached_live)
+			detach_live(dom, iface_down, mac);
 		if (merged_config)
 			restore_metadata(dom, before_config, VIR_DOMAIN_AFFECT_CONFIG);
 		if (merged_live)
@@ -538,8 +611,6 @@ static int xml_attach(int argc, char **argv)
 		goto out;
 	}
 	printf("attached %s to domain '%s' (%s)\n", mac, o_domain, live ? "config and live" : "config");
-	if (live && meta)
-		r = reconcile_new_port(dom, &spec.cfg);
 out:
 	virDomainFree(dom);
 	virConnectClose(conn);

@@ -68,13 +68,21 @@ static int fail(GError **error, int r, const char *fmt, ...)
 	return r;
 }
 
-static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const LinkInfo *tap,
-			   const LinkInfo *br, const PortConfig *cfg, GPtrArray *changes,
-			   GError **error)
+/**
+ * port_bridge_check() - can a port of @br be wired as @cfg asks?
+ * @br:		the bridge
+ * @cfg:	the port's configuration
+ * @error:	set to a one-line message if not
+ *
+ * What port_reconcile() would refuse for the bridge alone, so a caller can
+ * refuse before it makes the port (tapgate xml attach).
+ *
+ * Return: 0, -ENOTTY (not a bridge) or -EOPNOTSUPP (VLANs asked, not filtered)
+ */
+int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error)
 {
-	PortVlanState before, after;
-	int r;
-
+	if (strcmp(br->kind, "bridge"))
+		return fail(error, -ENOTTY, "'%s' is not a bridge", br->name);
 	if (cfg->vlan.mode == PORT_PLAIN)
 		return 0;
 	if (!br->vlan_filtering && !br->vlan_filtering_supported)
@@ -86,6 +94,20 @@ static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const
 		return fail(error, -EOPNOTSUPP,
 			    "bridge '%s' does not filter VLANs; turn it on with 'ip link set dev %s "
 			    "type bridge vlan_filtering 1'", br->name, br->name);
+	return 0;
+}
+
+static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const LinkInfo *tap,
+			   const LinkInfo *br, const PortConfig *cfg, GPtrArray *changes,
+			   GError **error)
+{
+	PortVlanState before, after;
+	int r;
+
+	if (cfg->vlan.mode == PORT_PLAIN)
+		return 0;
+	if ((r = port_bridge_check(br, cfg, error)) < 0)
+		return r;
 	r = bridge_vlan_reconcile(sk, tap->ifindex, &cfg->vlan, br->default_pvid, known, &before);
 	if (r == -EPROTO)
 		return fail(error, r, "the VLANs of '%s' did not read back as configured", tap->name);

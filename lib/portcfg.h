@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <netlink/socket.h>
 
+#include "link.h"
 #include "policy.h"
 
 /* How one guest port must be wired, whoever made the tap (libvirt, us). */
@@ -28,6 +29,7 @@ typedef struct {
 
 int mac_parse(const char *s, uint8_t mac[6]);
 char *port_config_describe(const PortConfig *cfg);
+int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error);
 int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap);
 void port_snapshot_free(PortSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PortSnapshot, port_snapshot_free)

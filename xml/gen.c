@@ -151,6 +151,8 @@ char *gen_interface(const IfaceSpec *spec, char **metadata)
 	if (spec->cfg.isolated)
 		set(elem(iface, "port"), "isolated", "yes");
 	set(elem(iface, "model"), "type", spec->model ? spec->model : "virtio");
+	if (spec->link_down)
+		set(elem(iface, "link"), "state", "down");
 
 	*metadata = NULL;
 	if (vlan_in_meta || spec->cfg.pin_mac || *spec->cfg.network) {

@@ -15,6 +15,7 @@ typedef struct {
 	const char *model;	/* virtio, e1000e... */
 	PortConfig cfg;		/* MAC, VLANs, pinning, isolation */
 	unsigned long libvirt;	/* target libvirt version, major * 1000000 + minor * 1000 + micro */
+	gboolean link_down;	/* <link state='down'/>: attached, not yet wired */
 } IfaceSpec;
 
 /* A portgroup of a generated network. */

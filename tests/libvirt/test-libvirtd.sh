@@ -230,6 +230,9 @@ t_xml_attach() {
 	[ -n "$mac" ] || return 1
 	expect_state vm1 "$mac" "learning=0 locked=1 isolated=0 pinned=1" || return 1
 	live=$(v dumpxml vm1) config=$(v dumpxml --inactive vm1)
+	# Attached with its link down, up once wired.
+	v domif-getlink vm1 "$mac" | grep -q " up$" ||
+		{ v domif-getlink vm1 "$mac"; echo "the link is not up"; return 1; }
 	for x in "$live" "$config"; do
 		grep -q "<mac address='$mac'/>" <<< "$x" &&
 			grep -q "<tapgate:port mac=\"$mac\" pin-mac=\"yes\"/>" <<< "$x" &&
@@ -242,6 +245,27 @@ t_xml_attach() {
 	echo "$out"
 	[[ $out == "tapgate: MAC $mac is already used by domain 'vm1'" ]] &&
 		[ "$(v dumpxml vm1 | grep -c "<mac address='$mac'/>")" = 1 ]
+}
+
+# An attach tapgate cannot wire (VLANs on a bridge that does not filter
+# them) is refused before anything changes: no NIC live or in the config,
+# the metadata as it was, one line saying why.
+t_xml_attach_fails_closed() {
+	local out live0 config0 live1 config1 nics0
+	live0=$(v dumpxml vm1) config0=$(v dumpxml --inactive vm1)
+	nics0=$(grep -c "<interface " <<< "$live0")
+	out=$("$TAPGATE_CLI" xml attach -c qemu:///system --domain vm1 --bridge br0 --vlan 100 \
+		--pin-mac --target-libvirt 9.0.0 2>&1) && { echo "$out"; echo "attached anyway"; return 1; }
+	echo "$out"
+	[[ $out == "tapgate: bridge 'br0' does not filter VLANs"* ]] && [ "$(wc -l <<< "$out")" = 1 ] ||
+		return 1
+	live1=$(v dumpxml vm1) config1=$(v dumpxml --inactive vm1)
+	[ "$(grep -c "<interface " <<< "$live1")" = "$nics0" ] &&
+		[ "$live1" = "$live0" ] && [ "$config1" = "$config0" ] ||
+		{ diff <(echo "$live0") <(echo "$live1"); diff <(echo "$config0") <(echo "$config1"); return 1; }
+	out=$("$TAPGATE_CLI" sync -c qemu:///system) || { echo "$out"; return 1; }
+	echo "$out"
+	[[ $out == *", 0 failed"* ]]
 }
 
 # Generate, attach to a stopped domain, start it: the hook applies what the
@@ -375,7 +399,7 @@ XML
 	[ "$(cat "$job/rc")" = 0 ]
 }
 
-echo "1..15"
+echo "1..16"
 if ! start_libvirtd; then
 	echo "Bail out! libvirtd does not start"
 	exit 1
@@ -391,6 +415,7 @@ check "reconnect after a libvirtd restart re-applies what drifted" t_reconnect_r
 check "libvirt's own isolation, turned off by hand, is restored by 'tapgate sync'" t_sync_restores_libvirt_isolation
 check "a real guest on a pinned port: its own frames pass, spoofed ones are dropped" t_guest_spoof
 check "'tapgate xml attach' adds a pinned NIC live and in the config; a taken MAC is refused" t_xml_attach
+check "'tapgate xml attach' it cannot wire is refused, leaving the domain as it was" t_xml_attach_fails_closed
 check "generate, attach to a stopped domain, start: the hook applies it" t_xml_attach_then_start
 check "what 'tapgate xml' writes, libvirt accepts and shows back" t_xml_round_trip
 check "a VLAN for this libvirt on a bridge without VLAN filtering: the start is refused" t_vlan_unfiltered
