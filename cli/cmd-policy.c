@@ -125,7 +125,7 @@ static void inspect_bridge_mac(struct nl_sock *sk, const LinkInfo *br, guint *wa
 	GHashTableIter it;
 	gpointer value;
 
-	if (bridge_mac_is_fixed(br) != 0 || link_dump(sk, &links) < 0)
+	if (bridge_mac_is_fixed(br) != 0 || link_dump(sk, 0, &links) < 0)
 		return;
 	g_hash_table_iter_init(&it, links);
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
@@ -221,7 +221,7 @@ static void inspect_mtu(struct nl_sock *sk, const LinkInfo *br, int vx_index, ui
 	GHashTableIter it;
 	gpointer value;
 
-	if (link_dump(sk, &links) < 0)
+	if (link_dump(sk, 0, &links) < 0)
 		return;
 	g_hash_table_iter_init(&it, links);
 	while (g_hash_table_iter_next(&it, NULL, &value)) {

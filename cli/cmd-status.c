@@ -6,6 +6,7 @@
  * by traffic in static mode, by FRR's zebra in EVPN mode); and the helper's
  * taps that their holders made persistent, which outlive their VMs.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "link.h"
 #include "netlink.h"
 #include "policy.h"
+#include "tap-holders.h"
 #include "tapgate.h"
 #include "tg-util.h"
 #include "tuninfo.h"
@@ -43,10 +45,62 @@ static void print_list(const char *title, GPtrArray *items)
 	printf("%s\n", items->len ? "" : " none");
 }
 
-/* The guest ports of @n on this host: the bridge's ports but the tunnel,
- * and on a vlan-filtering bridge only those whose pvid is the network's VLAN. */
+/* Is a port of @br in @n? On a vlan-filtering bridge, an access network's
+ * ports have its VLAN as PVID and a trunk's carry all of its VLANs; on a
+ * bridge that does not filter VLANs no port is on any VLAN. */
+static gboolean in_network(const PolicyNetwork *n, const LinkInfo *br, const LinkInfo *l,
+			   const PortVlanState *pv)
+{
+	if (n->uplink)	/* its own bridge; the sub-interface is not a guest's */
+		return !(!strcmp(l->kind, "vlan") && l->vlan_id == n->uplink_vid);
+	if (n->vlan.mode == PORT_PLAIN)
+		return TRUE;
+	if (!br->vlan_filtering || !pv)
+		return FALSE;
+	if (n->vlan.mode == PORT_ACCESS)
+		return pv->pvid == n->vlan.vid;
+	for (unsigned int v = VLAN_VID_MIN; v <= VLAN_VID_MAX; v++)
+		if (vlan_set_has(&n->vlan.trunk, v) && !vlan_set_has(&pv->vids, v))
+			return FALSE;
+	return TRUE;
+}
+
+/* "vnet3: held by pid 4242 (qemu-system-x86), user alice, VM 'vm1'" */
+static char *describe_port(const LinkInfo *l, GHashTable *holders, gboolean partial)
+{
+	const TapHolder *h = holders ? g_hash_table_lookup(holders, l->name) : NULL;
+	GString *s = g_string_new(l->name);
+	struct passwd *pw;
+
+	if (strcmp(l->kind, "tun")) {
+		g_string_append_printf(s, ": %s device", *l->kind ? l->kind : "plain");
+		return g_string_free(s, FALSE);
+	}
+	if (!h) {
+		g_string_append(s, !holders ? ": tap, its holder unknown (/proc unreadable)" :
+				   partial ? ": tap, not held by a process of yours (as root: "
+					     "all processes)" :
+					     ": tap, held by no process");
+		return g_string_free(s, FALSE);
+	}
+	g_string_append_printf(s, ": held by pid %d (%s)", (int)h->pid, h->comm ? h->comm : "?");
+	if (h->uid != (uid_t)-1 && (pw = getpwuid(h->uid)))
+		g_string_append_printf(s, ", user %s", pw->pw_name);
+	else if (h->uid != (uid_t)-1)
+		g_string_append_printf(s, ", uid %u", (unsigned int)h->uid);
+	if (h->vm) {
+		g_autofree char *q = tg_quote(h->vm);
+
+		g_string_append_printf(s, ", VM '%s'", q);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* The ports of @n on this host (not its tunnel), one a line, with the
+ * process that holds each tap: which VM owns 'tg1000-3fa1'. */
 static void print_local_ports(const PolicyNetwork *n, const LinkInfo *br, int vx_index,
-			      GHashTable *links, GHashTable *vlans)
+			      GHashTable *links, GHashTable *vlans, GHashTable *holders,
+			      gboolean partial)
 {
 	g_autoptr(GPtrArray) ports = g_ptr_array_new_with_free_func(g_free);
 	GHashTableIter it;
@@ -57,15 +111,18 @@ static void print_local_ports(const PolicyNetwork *n, const LinkInfo *br, int vx
 		const LinkInfo *l = value;
 		const PortVlanState *pv = vlans ? g_hash_table_lookup(vlans, key) : NULL;
 
-		if (l->master != br->ifindex || l->ifindex == vx_index)
+		if (l->master != br->ifindex || l->ifindex == vx_index ||
+		    !in_network(n, br, l, pv))
 			continue;
-		if (br->vlan_filtering && n->vlan.mode == PORT_ACCESS &&
-		    (!pv || pv->pvid != n->vlan.vid))
-			continue;
-		g_ptr_array_add(ports, g_strdup(l->name));
+		g_ptr_array_add(ports, describe_port(l, holders, partial));
 	}
 	g_ptr_array_sort(ports, cmp_str);
-	print_list("local ports", ports);
+	printf("  local ports (%u):%s\n", ports->len, ports->len ? "" : " none");
+	for (guint i = 0; i < ports->len; i++)
+		printf("    %s\n", (char *)g_ptr_array_index(ports, i));
+	if (!n->uplink && n->vlan.mode != PORT_PLAIN && !br->vlan_filtering)
+		printf("  bridge '%s' does not filter VLANs: no port can be on the network's "
+		       "VLANs\n", br->name);
 }
 
 static void print_remote(struct nl_sock *sk, const LinkInfo *vx)
@@ -109,7 +166,7 @@ static void print_remote(struct nl_sock *sk, const LinkInfo *vx)
 }
 
 static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable *links,
-			  GHashTable *vlans)
+			  GHashTable *vlans, GHashTable *holders, gboolean partial)
 {
 	g_autofree char *v = port_vlan_describe(&n->vlan);
 	g_autofree char *d = vxlan_config_describe(&n->vxlan);
@@ -128,7 +185,7 @@ static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable
 		return;
 	}
 	if (!n->vxlan.vni) {
-		print_local_ports(n, &br, 0, links, vlans);
+		print_local_ports(n, &br, 0, links, vlans, holders, partial);
 		return;
 	}
 	vxlan_device_name(n->vxlan.vni, name);
@@ -142,7 +199,8 @@ static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable
 	else
 		printf("  device %s %s, MTU %u; vxlan-local is not an address of this host\n", name,
 		       vx.flags & IFF_UP ? "up" : "DOWN", vx.mtu);
-	print_local_ports(n, &br, have_vx ? vx.ifindex : 0, links, vlans);
+	print_local_ports(n, &br, have_vx ? vx.ifindex : 0, links, vlans, holders,
+			  partial);
 	if (have_vx)
 		print_remote(sk, &vx);
 }
@@ -194,8 +252,9 @@ int cmd_status(int argc, char **argv)
 	g_autoptr(Policy) p = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
-	g_autoptr(GHashTable) links = NULL, vlans = NULL;
+	g_autoptr(GHashTable) links = NULL, vlans = NULL, holders = NULL;
 	const PolicyNetwork *only = NULL;
+	gboolean partial;
 	int r;
 
 	g_option_context_add_main_entries(ctx, status_options, NULL);
@@ -214,7 +273,7 @@ int cmd_status(int argc, char **argv)
 	}
 	r = tg_nl_open(&sk);
 	if (r == 0)
-		r = link_dump(sk, &links);
+		r = link_dump(sk, 0, &links);
 	if (r < 0) {
 		fprintf(stderr, "tapgate: cannot read the links: %s\n", g_strerror(-r));
 		return 1;
@@ -222,13 +281,17 @@ int cmd_status(int argc, char **argv)
 	/* No VLAN filtering in this kernel is not an error: no VLANs to show. */
 	if (bridge_vlan_dump(sk, &vlans) < 0)
 		vlans = NULL;
+	/* Unreadable /proc: the ports still, without their holders. */
+	if ((r = tap_holders_scan(&holders)) < 0)
+		holders = NULL;
+	partial = r > 0;
 	if (!only && !p->networks->len)
 		printf("the policy defines no networks\n");
 	for (guint i = 0; i < p->networks->len; i++) {
 		const PolicyNetwork *n = g_ptr_array_index(p->networks, i);
 
 		if (!only || n == only)
-			print_network(sk, n, links, vlans);
+			print_network(sk, n, links, vlans, holders, partial);
 	}
 	print_stray_taps(sk);
 	return 0;

@@ -109,7 +109,7 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 	if (s->guard)
 		sync_guard_forget_domain(s->guard, virDomainGetName(dom));
 	/* One event, one domain: a snapshot of its own (a full pass shares one). */
-	if (!s->snap && !s->dry_run && (r = port_snapshot_take(s->sk, &own)) < 0) {
+	if (!s->snap && (r = port_snapshot_take(s->sk, &own)) < 0) {
 		fprintf(stderr, "tapgate sync: cannot read the bridge ports: %s\n", g_strerror(-r));
 		s->failed++;
 		return;
@@ -138,15 +138,11 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 		    port_network_resolve(s->dry_run ? NULL : s->sk, &s->policy, p->bridge, &cfg, NULL,
 					 &perr) < 0)
 			r = -1;
-		if (r > 0 && s->dry_run) {
-			g_autofree char *desc = port_config_describe(&cfg);
-
-			printf("%s: %s %s: %s\n", d->name, p->tap, p->mac, desc);
-			continue;
-		}
 		if (r > 0 && p->bridge)
 			g_strlcpy(cfg.bridge, p->bridge, sizeof(cfg.bridge));
-		if (r < 0 || port_reconcile(s->sk, s->snap ? s->snap : own, p->tap, &cfg, changes, &perr) < 0) {
+		/* A dry run compares with the snapshot and sends nothing. */
+		if (r < 0 || port_reconcile(s->dry_run ? NULL : s->sk, s->snap ? s->snap : own, p->tap,
+					    &cfg, changes, &perr) < 0) {
 			fprintf(stderr, "tapgate sync: domain '%s': interface %s (%s): %s\n", d->name,
 				p->mac, p->tap, perr->message);
 			s->failed++;
@@ -203,7 +199,7 @@ static int sync_all(virConnectPtr conn, Sync *s)
 	if (s->guard)
 		sync_guard_clear(s->guard);
 	/* Three dumps for the whole pass, however many ports. */
-	if (!s->dry_run && (n = port_snapshot_take(s->sk, &s->snap)) < 0) {
+	if ((n = port_snapshot_take(s->sk, &s->snap)) < 0) {
 		fprintf(stderr, "tapgate sync: cannot read the bridge ports: %s\n", g_strerror(-n));
 		s->failed++;
 		s->snap = NULL;
@@ -398,8 +394,9 @@ int cmd_sync(int argc, char **argv)
 		return 1;
 	}
 	virConnectClose(conn);
-	printf("tapgate sync: %u running domain%s, %u managed port%s, %u changed, %u failed\n",
+	printf("tapgate sync: %u running domain%s, %u managed port%s, %u %s, %u failed%s\n",
 	       s.domains, s.domains == 1 ? "" : "s", s.ports, s.ports == 1 ? "" : "s", s.changed,
-	       s.failed);
+	       opt_dry ? "would change" : "changed", s.failed,
+	       opt_dry ? " (dry run: nothing changed)" : "");
 	return s.failed ? 1 : 0;
 }

@@ -158,12 +158,12 @@ static int port_wanted(const Hook *h, DomainPort *p, PortConfig *cfg, GError **e
 	if (!net && group && !p->portgroup)
 		/* port-created accepted this port against tapgate metadata we no
 		 * longer have: refuse rather than start it unwired. */
-		return fail(error, "domain interface %s: network '%s' lost its tapgate cache; "
-			    "restart the network", p->mac, p->network);
+		return fail(error, "domain '%s': interface %s: network '%s' lost its tapgate "
+			    "cache; restart the network", h->object, p->mac, p->network);
 	if (!net)
 		return 0;
 	if (network_port_config(net, group, p, cfg, &err) < 0)
-		return fail(error, "domain interface %s: %s", p->mac, err->message);
+		return fail(error, "domain '%s': interface %s: %s", h->object, p->mac, err->message);
 	if (net->has_metadata && p->libvirt_isolated)
 		cfg->isolated = TRUE;
 	return net->has_metadata;
@@ -193,23 +193,27 @@ static int port_network(const Hook *h, struct nl_sock *sk, Policy **policy, cons
 }
 
 /* qemu prepare begin (no taps yet): the networks' bridges and tunnels;
- * qemu start begin / reconnect begin: wire every configured port too. */
+ * qemu start begin / reconnect begin: wire every configured port too, from
+ * one snapshot of their bridges, sending only what differs. */
 static int qemu_apply(const Hook *h, gboolean prepare, GError **error)
 {
 	g_autoptr(DomainXml) dom = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
 	g_autoptr(Policy) policy = NULL;
+	g_autoptr(PortSnapshot) snap = NULL;
 	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) bridges = g_ptr_array_new();
+	g_autoptr(GArray) cfgs = g_array_new(FALSE, FALSE, sizeof(PortConfig));
+	g_autoptr(GPtrArray) ports = g_ptr_array_new();
 	int r = 0;
 
 	if (domain_xml_parse(h->xml, h->len, &dom, &err) < 0)
 		return fail(error, "domain '%s': %s", h->object, err->message);
 	if (!h->dry_run && tg_nl_open(&sk) < 0)
 		return fail(error, "cannot open a netlink socket");
-	for (guint i = 0; i < dom->ports->len && r == 0; i++) {
+	for (guint i = 0; i < dom->ports->len; i++) {
 		DomainPort *p = g_ptr_array_index(dom->ports, i);
-		g_autofree char *desc = NULL;
 		PortConfig cfg;
 		int want;
 
@@ -224,14 +228,32 @@ static int qemu_apply(const Hook *h, gboolean prepare, GError **error)
 		if (!p->tap)
 			return fail(error, "domain '%s': interface %s has tapgate metadata but no tap "
 				    "(<target dev>)", dom->name, p->mac);
-		if (p->bridge)
+		if (p->bridge) {
 			g_strlcpy(cfg.bridge, p->bridge, sizeof(cfg.bridge));
-		desc = port_config_describe(&cfg);
-		if (h->dry_run)
+			g_ptr_array_add(bridges, p->bridge);
+		}
+		g_ptr_array_add(ports, p);
+		g_array_append_val(cfgs, cfg);
+	}
+	g_ptr_array_add(bridges, NULL);
+	/* Without a snapshot each port reads its own state: correct, dearer. */
+	if (sk && ports->len &&
+	    port_snapshot_take_bridges(sk, (const char *const *)bridges->pdata, &snap) < 0)
+		snap = NULL;
+	for (guint i = 0; i < ports->len && r == 0; i++) {
+		const DomainPort *p = g_ptr_array_index(ports, i);
+		const PortConfig *cfg = &g_array_index(cfgs, PortConfig, i);
+		/* a tap not on its bridge gets the per-port path, and its message */
+		const PortSnapshot *use = snap && g_hash_table_contains(snap->names, p->tap) ? snap : NULL;
+
+		if (h->dry_run) {
+			g_autofree char *desc = port_config_describe(cfg);
+
 			printf("%s %s: %s\n", p->tap, p->mac, desc);
-		else if (port_reconcile(sk, NULL, p->tap, &cfg, changes, &err) < 0)
+		} else if (port_reconcile(sk, use, p->tap, cfg, changes, &err) < 0) {
 			r = fail(error, "domain '%s': interface %s (%s): %s", dom->name, p->mac, p->tap,
 				 err->message);
+		}
 	}
 	/* What changed is reported even when a later port failed. */
 	for (guint i = 0; i < changes->len; i++)

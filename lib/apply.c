@@ -525,7 +525,7 @@ static int model_load(Model *m, GError **error)
 	g_autoptr(GHashTable) by_index = NULL;
 	GHashTableIter it;
 	gpointer value;
-	int r = link_dump(m->sk, &by_index);
+	int r = link_dump(m->sk, 0, &by_index);
 
 	if (r < 0) {
 		g_set_error(error, TG_ERROR, -r, "cannot read the links: %s", tg_strerror(-r));

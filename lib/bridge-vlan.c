@@ -118,6 +118,13 @@ static int send_vids(struct nl_sock *sk, int type, int ifindex, const PortVlanSt
 	return tg_nl_transact(sk, msg, NULL, NULL);
 }
 
+/** bridge_vlan_state_equal() - the same VLANs, untagged ones and PVID? */
+gboolean bridge_vlan_state_equal(const PortVlanState *a, const PortVlanState *b)
+{
+	return vlan_set_equal(&a->vids, &b->vids) && vlan_set_equal(&a->untagged, &b->untagged) &&
+	       a->pvid == b->pvid;
+}
+
 /* Make the port's VLANs @expect: adds with their flags, deletes of the
  * rest, then a read-back. 1 if something changed, 0 if nothing had to. */
 static int set_state(struct nl_sock *sk, int ifindex, const PortVlanState *expect,
@@ -126,8 +133,7 @@ static int set_state(struct nl_sock *sk, int ifindex, const PortVlanState *expec
 	PortVlanState got = *got_in, extra = { 0 };
 	int r;
 
-	if (vlan_set_equal(&got.vids, &expect->vids) &&
-	    vlan_set_equal(&got.untagged, &expect->untagged) && got.pvid == expect->pvid)
+	if (bridge_vlan_state_equal(&got, expect))
 		return 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(extra.vids.bits); i++)
 		extra.vids.bits[i] = got.vids.bits[i] & ~expect->vids.bits[i];
@@ -142,8 +148,7 @@ static int set_state(struct nl_sock *sk, int ifindex, const PortVlanState *expec
 	r = bridge_vlan_get(sk, ifindex, &got);
 	if (r < 0)
 		return r;
-	if (!vlan_set_equal(&got.vids, &expect->vids) ||
-	    !vlan_set_equal(&got.untagged, &expect->untagged) || got.pvid != expect->pvid)
+	if (!bridge_vlan_state_equal(&got, expect))
 		return -EPROTO;
 	return 1;
 }

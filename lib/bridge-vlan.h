@@ -13,6 +13,7 @@ typedef struct {
 	unsigned int pvid;	/* 0: none */
 } PortVlanState;
 
+gboolean bridge_vlan_state_equal(const PortVlanState *a, const PortVlanState *b);
 void bridge_vlan_expected(const PortVlan *want, unsigned int default_pvid,
 			  PortVlanState *state);
 int bridge_vlan_reconcile(struct nl_sock *sk, int ifindex, const PortVlan *want,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Static forwarding database entries: how a guest's MAC is pinned to its port. */
 #include <string.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
@@ -59,6 +60,21 @@ static int parse_fdb(struct nl_msg *msg, void *data)
 	return 0;
 }
 
+/* A dump of the static entries the kernel filters itself: those of @port,
+ * or of the ports of bridge @master, or (both 0) of every bridge. An
+ * ifinfomsg, not an ndmsg: without strict checking that is how the kernel
+ * takes the filters (as 'bridge fdb show' sends them). */
+static int fdb_dump(struct nl_sock *sk, int master, int port, struct fdb_dump *d)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = port };
+	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    (master && nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0))
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, parse_fdb, d);
+}
+
 /**
  * fdb_static_vids() - the VLANs in which @mac has a static entry on @port
  * @sk:		rtnetlink socket
@@ -73,12 +89,11 @@ int fdb_static_vids(struct nl_sock *sk, int port, const uint8_t mac[6], VlanSet 
 		    gboolean *untagged)
 {
 	/* == bridge fdb show dev PORT */
-	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = port };
 	struct fdb_dump d = { .port = port, .mac = mac, .vids = vids, .untagged = untagged };
 
 	memset(vids, 0, sizeof(*vids));
 	*untagged = FALSE;
-	return tg_nl_dump(sk, RTM_GETNEIGH, &ndm, sizeof(ndm), parse_fdb, &d);
+	return fdb_dump(sk, 0, port, &d);
 }
 
 /**
@@ -105,22 +120,26 @@ int fdb_add_static(struct nl_sock *sk, int port, const uint8_t mac[6], unsigned 
 }
 
 /**
- * fdb_dump_static() - every static fdb entry of every bridge, in one dump
+ * fdb_dump_static() - the static fdb entries of one bridge's ports, or of all
  * @sk:		rtnetlink socket
- * @keys:	set to a new set of fdb_key() strings
+ * @master:	the bridge's ifindex, or 0 for every bridge
+ * @keys:	set to a new set of fdb_key() strings, or if not NULL on entry,
+ *		added to
  *
  * Return: 0 or -errno
  */
-int fdb_dump_static(struct nl_sock *sk, GHashTable **keys)
+int fdb_dump_static(struct nl_sock *sk, int master, GHashTable **keys)
 {
-	/* == bridge fdb show */
-	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
+	/* == bridge fdb show [br BRIDGE] */
 	struct fdb_dump d = { 0 };
+	gboolean fresh = !*keys;
 	int r;
 
-	d.all = *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	r = tg_nl_dump(sk, RTM_GETNEIGH, &ndm, sizeof(ndm), parse_fdb, &d);
-	if (r < 0)
+	if (fresh)
+		*keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	d.all = *keys;
+	r = fdb_dump(sk, master, 0, &d);
+	if (r < 0 && fresh)
 		g_clear_pointer(keys, g_hash_table_unref);
 	return r;
 }

@@ -9,5 +9,5 @@
 int fdb_static_vids(struct nl_sock *sk, int port, const uint8_t mac[6], VlanSet *vids,
 		    gboolean *untagged);
 char *fdb_key(int port, const uint8_t mac[6], unsigned int vid);
-int fdb_dump_static(struct nl_sock *sk, GHashTable **keys);
+int fdb_dump_static(struct nl_sock *sk, int master, GHashTable **keys);
 int fdb_add_static(struct nl_sock *sk, int port, const uint8_t mac[6], unsigned int vid);

@@ -127,25 +127,31 @@ static int parse_link_into_table(struct nl_msg *msg, void *data)
 }
 
 /**
- * link_dump() - every link of the namespace, in one dump
+ * link_dump() - every link of the namespace, or a bridge's ports, in one dump
  * @sk:		rtnetlink socket
- * @by_index:	set to a new table ifindex -> LinkInfo *
+ * @master:	0, or a bridge's ifindex: only its ports (the kernel filters)
+ * @by_index:	set to a new table ifindex -> LinkInfo *, or if not NULL on
+ *		entry, added to
  *
  * Return: 0 or -errno
  */
-int link_dump(struct nl_sock *sk, GHashTable **by_index)
+int link_dump(struct nl_sock *sk, int master, GHashTable **by_index)
 {
-	/* == ip -d link show */
+	/* == ip -d link show [master BRIDGE] */
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+	gboolean fresh = !*by_index;
 	int r;
 
-	*by_index = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	if (fresh)
+		*by_index = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
-		return -ENOMEM;
-	r = tg_nl_transact(sk, msg, parse_link_into_table, *by_index);
-	if (r < 0)
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0 ||
+	    (master && nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0))
+		r = -ENOMEM;
+	else
+		r = tg_nl_transact(sk, msg, parse_link_into_table, *by_index);
+	if (r < 0 && fresh)
 		g_clear_pointer(by_index, g_hash_table_unref);
 	return r;
 }

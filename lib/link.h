@@ -53,7 +53,7 @@ typedef struct {
 
 int link_get(struct nl_sock *sk, const char *name, LinkInfo *info);
 int link_get_index(struct nl_sock *sk, int ifindex, LinkInfo *info);
-int link_dump(struct nl_sock *sk, GHashTable **by_index);
+int link_dump(struct nl_sock *sk, int master, GHashTable **by_index);
 int link_set_bridge_port(struct nl_sock *sk, int ifindex, const BridgePortFlags *flags);
 int link_set_port(struct nl_sock *sk, int ifindex, uint32_t mtu, const uint8_t mac[6],
 		  int master);

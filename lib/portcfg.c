@@ -10,6 +10,7 @@
 
 #include "bridge-vlan.h"
 #include "fdb.h"
+#include "guestmac.h"
 #include "link.h"
 #include "portcfg.h"
 #include "tg-util.h"
@@ -97,9 +98,10 @@ int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error)
 	return 0;
 }
 
+/* @planned: in a dry run (no @sk), set to the VLANs the port would get. */
 static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const LinkInfo *tap,
 			   const LinkInfo *br, const PortConfig *cfg, GPtrArray *changes,
-			   GError **error)
+			   PortVlanState *planned, GError **error)
 {
 	PortVlanState before, after;
 	int r;
@@ -108,15 +110,23 @@ static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const
 		return 0;
 	if ((r = port_bridge_check(br, cfg, error)) < 0)
 		return r;
-	r = bridge_vlan_reconcile(sk, tap->ifindex, &cfg->vlan, br->default_pvid, known, &before);
+	bridge_vlan_expected(&cfg->vlan, br->default_pvid, &after);
+	if (!sk) {
+		if (bridge_vlan_state_equal(known, &after))
+			return 0;
+		before = *known;
+		*planned = after;
+		r = 1;
+	} else {
+		r = bridge_vlan_reconcile(sk, tap->ifindex, &cfg->vlan, br->default_pvid, known,
+					  &before);
+	}
 	if (r == -EPROTO)
 		return fail(error, r, "the VLANs of '%s' did not read back as configured", tap->name);
 	if (r < 0)
 		return fail(error, r, "cannot set the VLANs of '%s': %s", tap->name, tg_strerror(-r));
 	if (r > 0 && changes) {
 		g_autofree char *was = bridge_vlan_state_describe(&before);
-
-		bridge_vlan_expected(&cfg->vlan, br->default_pvid, &after);
 		g_autofree char *now = bridge_vlan_state_describe(&after);
 
 		g_ptr_array_add(changes, g_strdup_printf("%s: vlans %s -> %s", tap->name, was, now));
@@ -124,19 +134,25 @@ static int reconcile_vlans(struct nl_sock *sk, const PortVlanState *known, const
 	return r;	/* 1: changed */
 }
 
+/* A dry run (no @sk) only says what it would add. */
 static int pin(struct nl_sock *sk, const LinkInfo *tap, const PortConfig *cfg, unsigned int vid,
 	       GPtrArray *changes, GError **error)
 {
-	int r = fdb_add_static(sk, tap->ifindex, cfg->mac, vid);
+	g_autofree char *on_vlan = vid ? g_strdup_printf(", vlan %u", vid) : g_strdup("");
+	int r = sk ? fdb_add_static(sk, tap->ifindex, cfg->mac, vid) : 0;
 
 	if (r < 0)
 		return fail(error, r, "cannot pin the guest's MAC on '%s': %s", tap->name,
 			    tg_strerror(-r));
-	if (changes && vid)
-		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry, vlan %u", tap->name,
-							 vid));
-	else if (changes)
-		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry", tap->name));
+	if (changes && sk) {
+		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry%s", tap->name,
+							 on_vlan));
+	} else if (changes) {
+		g_autofree char *mac = mac_format(cfg->mac);
+
+		g_ptr_array_add(changes, g_strdup_printf("%s: static fdb entry %s%s: missing -> "
+							 "added", tap->name, mac, on_vlan));
+	}
 	return 0;
 }
 
@@ -190,22 +206,29 @@ static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortCo
 			   GPtrArray *changes, GError **error)
 {
 	BridgePortFlags set = { -1, -1, -1, -1 };
-	GString *what = g_string_new(NULL);
+	GString *what = g_string_new(NULL);	/* " learning off locked on" */
+	GString *diff = g_string_new(NULL);	/* ", learning on -> off, locked off -> on" */
 	int r = 0;
 
 	if (cfg->pin_mac && tap->learning) {
 		set.learning = 0;
 		g_string_append(what, " learning off");
+		g_string_append(diff, ", learning on -> off");
 	}
 	if (cfg->pin_mac != tap->locked && !cfg->only_isolation) {
 		set.locked = cfg->pin_mac;
 		g_string_append_printf(what, " locked %s", cfg->pin_mac ? "on" : "off");
+		g_string_append_printf(diff, ", locked %s", cfg->pin_mac ? "off -> on" : "on -> off");
 	}
 	if (cfg->isolated && !tap->isolated) {
 		set.isolated = 1;
 		g_string_append(what, " isolated on");
+		g_string_append(diff, ", isolated off -> on");
 	}
-	if (what->len) {
+	if (what->len && !sk) {
+		if (changes)
+			g_ptr_array_add(changes, g_strdup_printf("%s: %s", tap->name, diff->str + 2));
+	} else if (what->len) {
 		r = link_set_bridge_port(sk, tap->ifindex, &set);
 		if (r == -EOPNOTSUPP || r == -EINVAL)
 			r = fail(error, r, "this kernel cannot set%s on bridge ports", what->str);
@@ -216,7 +239,26 @@ static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortCo
 			g_ptr_array_add(changes, g_strdup_printf("%s:%s", tap->name, what->str));
 	}
 	g_string_free(what, TRUE);
+	g_string_free(diff, TRUE);
 	return r;
+}
+
+/* The VLAN dump's result @vlan_r (-EOPNOTSUPP: none, an empty table), and
+ * the by-name index. Return: 0 or -errno */
+static int snapshot_finish(PortSnapshot *s, int vlan_r)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	if (vlan_r == -EOPNOTSUPP)
+		s->vlans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	else if (vlan_r < 0)
+		return vlan_r;
+	s->names = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_iter_init(&it, s->links);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_hash_table_insert(s->names, ((LinkInfo *)v)->name, v);
+	return 0;
 }
 
 /**
@@ -229,22 +271,56 @@ static int reconcile_flags(struct nl_sock *sk, const LinkInfo *tap, const PortCo
 int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap)
 {
 	g_autoptr(PortSnapshot) s = g_new0(PortSnapshot, 1);
-	GHashTableIter it;
-	gpointer v;
 	int r;
 
-	if ((r = link_dump(sk, &s->links)) < 0 || (r = fdb_dump_static(sk, &s->fdb)) < 0)
+	if ((r = link_dump(sk, 0, &s->links)) < 0 || (r = fdb_dump_static(sk, 0, &s->fdb)) < 0)
 		return r;
 	/* A kernel without bridge VLAN filtering has no VLANs to dump. */
-	r = bridge_vlan_dump(sk, &s->vlans);
-	if (r == -EOPNOTSUPP)
-		s->vlans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	else if (r < 0)
+	if ((r = snapshot_finish(s, bridge_vlan_dump(sk, &s->vlans))) < 0)
 		return r;
-	s->names = g_hash_table_new(g_str_hash, g_str_equal);
-	g_hash_table_iter_init(&it, s->links);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		g_hash_table_insert(s->names, ((LinkInfo *)v)->name, v);
+	*snap = g_steal_pointer(&s);
+	return 0;
+}
+
+/**
+ * port_snapshot_take_bridges() - a snapshot of some bridges' ports only
+ * @sk:		rtnetlink socket
+ * @bridges:	NULL-terminated names (repeats are fine); one that does not
+ *		exist is left out, and so are its ports
+ * @snap:	set to the snapshot; free with port_snapshot_free()
+ *
+ * For one domain's ports (the hook): the kernel filters the link and fdb
+ * dumps by bridge, so the cost follows those bridges' ports, not the host's.
+ * VLANs are dumped (host-wide, one request) only if one of them filters.
+ *
+ * Return: 0 or -errno
+ */
+int port_snapshot_take_bridges(struct nl_sock *sk, const char *const *bridges, PortSnapshot **snap)
+{
+	g_autoptr(PortSnapshot) s = g_new0(PortSnapshot, 1);
+	gboolean filtering = FALSE;
+	int r;
+
+	s->links = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	s->fdb = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (const char *const *b = bridges; *b; b++) {
+		LinkInfo *br = g_new(LinkInfo, 1);
+
+		if ((r = link_get(sk, *b, br)) < 0 || strcmp(br->kind, "bridge") ||
+		    g_hash_table_contains(s->links, GINT_TO_POINTER(br->ifindex))) {
+			g_free(br);
+			if (r < 0 && r != -ENODEV)
+				return r;
+			continue;
+		}
+		filtering |= br->vlan_filtering;
+		g_hash_table_replace(s->links, GINT_TO_POINTER(br->ifindex), br);
+		if ((r = link_dump(sk, br->ifindex, &s->links)) < 0 ||
+		    (r = fdb_dump_static(sk, br->ifindex, &s->fdb)) < 0)
+			return r;
+	}
+	if ((r = snapshot_finish(s, filtering ? bridge_vlan_dump(sk, &s->vlans) : -EOPNOTSUPP)) < 0)
+		return r;
 	*snap = g_steal_pointer(&s);
 	return 0;
 }
@@ -263,7 +339,9 @@ void port_snapshot_free(PortSnapshot *snap)
 
 /**
  * port_reconcile() - bring one bridge port to its configuration
- * @sk:		rtnetlink socket with CAP_NET_ADMIN
+ * @sk:		rtnetlink socket with CAP_NET_ADMIN, or NULL for a dry run:
+ *		nothing is sent, @changes says what would change (current ->
+ *		desired), and @snap is required
  * @snap:	a snapshot taken just before (for many ports), or NULL to read
  *		this port's state with requests of its own
  * @tap:	the port (libvirt's vnetN, or a tapgate tap)
@@ -282,10 +360,12 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 {
 	static const PortVlanState none;
 	const PortVlanState *vlans = NULL;
+	PortVlanState planned;
 	LinkInfo port, br;
 	const LinkInfo *p, *b;
 	int r;
 
+	g_assert(sk || snap);	/* a dry run compares with a snapshot */
 	if (snap) {
 		p = g_hash_table_lookup(snap->names, tap);
 		if (!p)
@@ -307,6 +387,8 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 		return fail(error, -ENOTCONN, "'%s' is not a port of a bridge", tap);
 	if (snap && (b = g_hash_table_lookup(snap->links, GINT_TO_POINTER(port.master)))) {
 		br = *b;
+	} else if (!sk) {
+		return fail(error, -ENODEV, "the bridge of '%s' is gone", tap);
 	} else if ((r = link_get_index(sk, port.master, &br)) < 0) {
 		return fail(error, r, "cannot look up the bridge of '%s': %s", tap, tg_strerror(-r));
 	}
@@ -318,11 +400,12 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 		if (!vlans)
 			vlans = &none;
 	}
-	if ((r = reconcile_vlans(sk, vlans, &port, &br, cfg, changes, error)) < 0)
+	if ((r = reconcile_vlans(sk, vlans, &port, &br, cfg, changes, &planned, error)) < 0)
 		return r;
-	/* VLANs just changed: what the snapshot says of them is stale. */
+	/* VLANs just changed: what the snapshot says of them is stale (a dry
+	 * run goes on with the VLANs it would have set). */
 	if (r > 0)
-		vlans = NULL;
+		vlans = sk ? NULL : &planned;
 	if (cfg->pin_mac &&
 	    (r = reconcile_fdb(sk, &port, &br, cfg, vlans, snap ? snap->fdb : NULL, changes,
 			       error)) < 0)

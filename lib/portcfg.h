@@ -31,6 +31,7 @@ int mac_parse(const char *s, uint8_t mac[6]);
 char *port_config_describe(const PortConfig *cfg);
 int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error);
 int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap);
+int port_snapshot_take_bridges(struct nl_sock *sk, const char *const *bridges, PortSnapshot **snap);
 void port_snapshot_free(PortSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PortSnapshot, port_snapshot_free)
 int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap,

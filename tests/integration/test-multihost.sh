@@ -69,7 +69,8 @@ status_shows_remote() {
 	echo "$out"
 	matches "$out" \
 		"^network lan: bridge brlan, VXLAN VNI 10100 from 192\.0\.2\.2 to 192\.0\.2\.1, 192\.0\.2\.3$" \
-		"device vx10100 up, MTU 1450, over ul0 \(MTU 1500\)" "local ports \(1\): tg0-" \
+		"device vx10100 up, MTU 1450, over ul0 \(MTU 1500\)" "local ports \(1\):$" \
+		"^    tg0-[0-9a-f]+: held by pid [0-9]+ \(tg-guest\), user root$" \
 		"remote VTEPs \(2\): 192\.0\.2\.1, 192\.0\.2\.3" \
 		"^    $A1 at 192\.0\.2\.1 \(learned from traffic\)"
 }

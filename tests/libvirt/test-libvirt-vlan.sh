@@ -23,7 +23,7 @@ uuid=5b0e7c52-30d1-4f6e-9a41-6e0f8a1c2d3b
 # vlans_of TAP: the VLAN ids on a port, one line each.
 vlans_of() { bridge -j vlan show dev "$1" | grep -o '"vlan":[0-9]*' | sort -u; }
 
-echo "1..6"
+echo "1..8"
 # libvirtd probes QEMU's capabilities at its start: slow under emulation.
 LIBVIRTD_WAIT=120
 start_libvirtd || { echo "Bail out! libvirtd does not start"; exit 1; }
@@ -84,6 +84,47 @@ t_watch_quiet() {
 	grep -q watching /tmp/watch.log && ! grep -qE 'vlan|changed [1-9]|failed [1-9]' /tmp/watch.log &&
 		[ -n "$tap" ] && [ "$(vlans_of "$tap")" = '"vlan":100' ]
 }
+# A port that drifted: 'sync --dry-run' says each difference, current ->
+# desired, counts it and changes nothing; 'sync' then fixes it, and a dry
+# run after it finds nothing. The pin on VLAN 100 is gone; where tapgate
+# owns the VLANs (libvirt < 11) the port is also back on the default VLAN.
+t_dry_run() {
+	local tap out
+	local -a want
+	tap=$(tap_of vm1 "$mac")
+	bridge fdb del "$mac" dev "$tap" vlan 100 master || return 1
+	want=("^vm1: $tap: static fdb entry $mac, vlan 100: missing -> added$")
+	if [ "$(libvirt_version)" -lt 11000000 ]; then
+		bridge vlan add dev "$tap" vid 1 pvid untagged || return 1
+		want+=("^vm1: $tap: vlans 1;100 untagged 1;100 pvid 1 -> 100 untagged 100 pvid 100$")
+	fi
+	for _ in 1 2; do
+		out=$("$TAPGATE_CLI" sync -c qemu:///system --dry-run) || { echo "$out"; return 1; }
+		echo "$out"
+		matches "$out" "${want[@]}" ', 1 would change, 0 failed \(dry run: nothing changed\)$' ||
+			return 1
+	done
+	! bridge fdb show dev "$tap" | grep -q "^$mac vlan 100 .*static" || { echo "the dry run pinned"; return 1; }
+	out=$("$TAPGATE_CLI" sync -c qemu:///system) && echo "$out" && matches "$out" ', 1 changed, 0 failed$' &&
+		out=$("$TAPGATE_CLI" sync -c qemu:///system --dry-run) && echo "$out" &&
+		matches "$out" ', 0 would change, 0 failed' && [ "$(vlans_of "$tap")" = '"vlan":100' ] &&
+		matches "$(bridge fdb show dev "$tap")" "^$mac vlan 100 .*static"
+}
+# 'tapgate status --network lan100' lists the ports on VLAN 100 only (not a
+# port of br0 on the default VLAN), each with the process holding it: QEMU,
+# its user and the VM's -name.
+t_status_network() {
+	local tap out
+	tap=$(tap_of vm1 "$mac")
+	ip link add st-plain type veth peer name st-plain-peer && ip link set st-plain master br0 ||
+		return 1
+	printf '[network lan100]\nbridge = br0\nvlan = 100\nallow-users = root\n' > /run/tg-status.conf
+	out=$("$TAPGATE_CLI" status --policy /run/tg-status.conf --network lan100) || { echo "$out"; return 1; }
+	echo "$out"
+	matches "$out" '^  local ports \(1\):$' \
+		"^    $tap: held by pid [0-9]+ \(qemu-system-x86\), user [^,]+, VM 'vm1'$" &&
+		! grep -q st-plain <<<"$out"
+}
 # Where libvirt could set VLAN 200 itself, tapgate metadata asking for 100
 # on the same NIC still makes the start fail, before any tap exists.
 t_two_owners() {
@@ -110,5 +151,7 @@ check "the domain starts and its port is on VLAN 100 only (PVID, untagged)" t_st
 check "tapgate pins the guest's MAC on the port's VLAN 100" t_pinned
 check "'tapgate sync' over that port changes nothing, twice" t_sync_quiet
 check "'tapgate sync --watch' leaves libvirt's VLANs alone across domain events" t_watch_quiet
+check "'tapgate sync --dry-run' shows a drifted port's differences and changes nothing" t_dry_run
+check "'tapgate status --network' lists the network's ports only, with the VM holding each" t_status_network
 check "libvirt's <vlan> and tapgate VLAN metadata on one NIC: the start is refused" t_two_owners
 tap_end

@@ -19,10 +19,25 @@ fd = os.open("/dev/net/tun", os.O_RDWR)
 fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"tg4242-ef56", 0x0002 | 0x1000))  # TUNSETIFF: IFF_TAP|IFF_NO_PI
 fcntl.ioctl(fd, 0x400454cc, 4242)  # TUNSETOWNER
 print("held", flush=True)
-signal.pause()' > "$state/held" &
+signal.pause()' -name guest=vm-golden,debug-threads=on > "$state/held" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$state/held" ] && break; sleep 0.05; done
 ip link show dev tg4242-ef56 > /dev/null
 # The shipped policy with every example uncommented: it must be valid as it
 # stands on a stock Debian host (no unknown names, no section twice).
 sed -E 's/^# ((\[|[a-z-]+ =).*)$/\1/' "$data/../../../packaging/tapgate.conf" > "$state/shipped.conf"
+# 'sync --dry-run' against a domain of libvirt's test driver (sync-domain.xml)
+# whose ports are real taps on brsync, none of them as configured yet.
+ip link add brsync type bridge
+for t in ds1 ds2 ds3; do
+	ip tuntap add dev $t mode tap
+	ip link set dev $t master brsync
+done
+# 'status --network' (status.conf): on br300-st-up (sub300's bridge), the held tap (its holder
+# shows QEMU's "-name guest=vm-golden"), a tap nobody holds and a veth.
+ip link add br300-st-up type bridge
+ip link set dev tg4242-ef56 master br300-st-up
+ip tuntap add dev st-idle mode tap
+ip link set dev st-idle master br300-st-up
+ip link add st-veth type veth peer name st-veth-peer
+ip link set dev st-veth master br300-st-up
