@@ -11,7 +11,9 @@
  *	N rounds of K calls of each helper at once (all forked, then all
  *	reaped); prints taps per second (the median round) instead of ms.
  *   bench-exec cmd N STDIN NAME='COMMAND'...
- *	each /bin/sh -c COMMAND N times with STDIN; time from fork to exit.
+ *	each COMMAND (a program and its arguments, split at spaces, run
+ *	directly as libvirt runs its hooks: no shell) N times with STDIN;
+ *	time from fork to exit.
  *
  * Prints one line per program: NAME median_ms p99_ms max_rss_kib failures
  * (for burst: NAME median_taps_per_s lowest_round max_rss_kib failures).
@@ -147,7 +149,9 @@ static void run_cmd(Prog *p, const char *input)
 		dup2(in, 0);
 		dup2(null, 1);
 		dup2(null, 2);
-		execl("/bin/sh", "sh", "-c", p->what, (char *)NULL);
+		g_auto(GStrv) args = g_strsplit(p->what, " ", -1);
+
+		execvp(args[0], args);
 		_exit(127);
 	}
 	wait4(pid, &status, 0, &ru);

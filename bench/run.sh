@@ -35,7 +35,7 @@ FLOOR=$build/bench/exec-floor
 command -v xmllint >/dev/null || { echo "bench: xmllint (libxml2-utils) is needed for the shell hook" >&2; exit 1; }
 CLI=$build/cli/tapgate QBH=/usr/lib/qemu/qemu-bridge-helper
 if ((smoke)); then iters=5 sizes="0 20" links=40 hooknics="1 4" syncn=20 doms=20 burst=10 rounds=2 fdbn=200
-else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 16" syncn=1000 doms=1000 burst=100 rounds=10 fdbn=20000; fi
+else iters=200 sizes="0 100 1000" links=4000 hooknics="1 4 64" syncn=1000 doms=1000 burst=100 rounds=10 fdbn=20000; fi
 runs=${TG_BENCH_RUNS:-$((smoke ? 1 : 2))}
 last_size=${sizes##* }
 
@@ -138,7 +138,11 @@ row "helper, $burst at once, quota (taps/s; low)" "$tm" "$tp" "$qm" "$qp" "$(spr
 
 ((helper_only)) && exit 0
 
-# The hook on libvirt 9.0's captured 'start begin' input, 1/4/16 NICs, pinning.
+# The hook at 'start begin' (as libvirt 9.0 passes it, tests/data/libvirt-9.0),
+# 1/4/64 NICs with pinning, already wired: both hooks run as libvirt runs
+# them (fork and exec, the domain XML on stdin), alternating call by call.
+# Targets: <= 3 ms up to 4 NICs, <= 5 ms at 64; the absolute figure of
+# every run must meet it.
 ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
 fresh_bridges 1
 for nics in $hooknics; do
@@ -156,15 +160,27 @@ for nics in $hooknics; do
 		done
 		echo "</devices></domain>"
 	} > /tmp/dom.xml
-	out=$($B cmd "$((iters / 4 + 3))" /tmp/dom.xml \
-		tapgate="$HOOK --qemu bench start begin -" shell="$here/shell-hook.sh bench start begin -")
-	read -r _ tm tp hrss tf < <(grep ^tapgate <<< "$out")
-	read -r _ sm sp _ sf < <(grep ^shell <<< "$out")
-	r=$(ratio "$tm" "$sm")
-	row "hook, $nics NICs, pinning (ms)" "$tm" "$tp" "$sm" "$sp" "${r}x" \
-		"<=0.35x $(verdict "$r" 0.35), <=3ms $(verdict "$tm" 3)"
-	[ "$tf$sf" = 00 ] || echo "# hook failures: tapgate $tf, shell $sf"
+	limit=3; [ "$nics" -gt 4 ] && limit=5
+	ratios=() abs=() first=""
+	for _ in $(seq 1 "$runs"); do
+		out=$($B cmd "$((iters / 4 + 3))" /tmp/dom.xml \
+			tapgate="$HOOK --qemu bench start begin -" shell="$here/shell-hook.sh bench start begin -")
+		read -r _ tm tp hrss tf < <(grep ^tapgate <<< "$out")
+		read -r _ sm sp _ sf < <(grep ^shell <<< "$out")
+		ratios+=("$(ratio "$tm" "$sm")") abs+=("$tm")
+		[ -n "$first" ] || first="$tm $tp $sm $sp"
+		[ "$tf$sf" = 00 ] || echo "# hook failures: tapgate $tf, shell $sf"
+	done
+	read -r tm tp sm sp <<< "$first"
+	row "hook, $nics NICs, pinning (ms)" "$tm" "$tp" "$sm" "$sp" "$(spread "${ratios[@]}")" \
+		"<=0.35x $(worst_verdict 0.35 le "${ratios[@]}"), <=${limit}ms $(worst_verdict "$limit" le "${abs[@]}")"
 done
+# One snapshot of the domain's bridges, whatever the number of NICs: the
+# bridge, its ports and their static fdb entries (VLANs too on a bridge
+# that filters them); nothing is sent for a port that is right.
+msgs=$(strace -f -e trace=sendto,sendmsg -c -o /tmp/strace.sum $HOOK --qemu bench start begin - < /tmp/dom.xml; \
+	awk '$NF ~ /send(to|msg)/ { s += $4 } END { print s + 0 }' /tmp/strace.sum)
+row "hook, $nics NICs correct: netlink requests" "$msgs" "" "" "" "" "<=4, no request per NIC: $( [ "$msgs" -le 4 ] && echo pass || echo MISS)"
 row "hook peak RSS (KiB)" "$hrss" "" "" "" "" ""
 
 # tapgate sync over SYNCN managed ports (libvirt's test driver reports the

@@ -211,23 +211,18 @@ static int cmp_tun(gconstpointer a, gconstpointer b)
 }
 
 /* Host-wide, whatever --network says: such a tap is on no network's books. */
-static void print_stray_taps(struct nl_sock *sk)
+static void print_stray_taps(GHashTable *links)
 {
 	g_autoptr(GPtrArray) stray = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GArray) taps = NULL;
+	g_autoptr(GArray) taps = tuninfo_from_links(links);
 	gboolean unknown = FALSE;
-	int r = tuninfo_dump(sk, &taps);
 
-	if (r < 0) {
-		printf("persistent helper taps: cannot read the taps: %s\n", g_strerror(-r));
-		return;
-	}
 	g_array_sort(taps, cmp_tun);
 	for (guint i = 0; i < taps->len; i++) {
 		const TunInfo *t = &g_array_index(taps, TunInfo, i);
 		g_autofree char *q = NULL, *d = NULL;
 
-		unknown |= !t->known && g_str_has_prefix(t->name, "tg");
+		unknown |= !t->tun.known && g_str_has_prefix(t->name, "tg");
 		if (!tuninfo_is_stray_helper_tap(t))
 			continue;
 		q = tg_quote(t->name);
@@ -293,6 +288,6 @@ int cmd_status(int argc, char **argv)
 		if (!only || n == only)
 			print_network(sk, n, links, vlans, holders, partial);
 	}
-	print_stray_taps(sk);
+	print_stray_taps(links);
 	return 0;
 }

@@ -166,7 +166,8 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 static void warn_stray_taps(Sync *s)
 {
 	g_autoptr(GArray) taps = NULL;
-	int r = tuninfo_dump(s->sk, &taps);
+	/* the pass's snapshot has every link: no dump of their own */
+	int r = s->snap ? (taps = tuninfo_from_links(s->snap->links), 0) : tuninfo_dump(s->sk, &taps);
 
 	if (r < 0) {
 		fprintf(stderr, "tapgate sync: cannot read the taps: %s\n", g_strerror(-r));
@@ -195,7 +196,6 @@ static int sync_all(virConnectPtr conn, Sync *s)
 
 	if (n < 0)
 		return -EIO;
-	warn_stray_taps(s);
 	if (s->guard)
 		sync_guard_clear(s->guard);
 	/* Three dumps for the whole pass, however many ports. */
@@ -204,6 +204,7 @@ static int sync_all(virConnectPtr conn, Sync *s)
 		s->failed++;
 		s->snap = NULL;
 	}
+	warn_stray_taps(s);
 	for (int i = 0; i < count; i++) {
 		sync_domain(conn, doms[i], s);
 		virDomainFree(doms[i]);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_link.h>
+#include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 
@@ -31,6 +32,20 @@ static void parse_info_data(LinkInfo *info, struct nlattr *data)
 
 		if (nla_parse_nested(vl, IFLA_VLAN_MAX, data, NULL) == 0 && vl[IFLA_VLAN_ID])
 			info->vlan_id = nla_get_u16(vl[IFLA_VLAN_ID]);
+	} else if (!strcmp(info->kind, "tun")) {
+		struct nlattr *tb[IFLA_TUN_MAX + 1];
+		LinkTun *t = &info->tun;
+
+		if (nla_parse_nested(tb, IFLA_TUN_MAX, data, NULL) < 0 || !tb[IFLA_TUN_TYPE] ||
+		    !tb[IFLA_TUN_PERSIST])
+			return;
+		t->known = TRUE;
+		t->tap = (nla_get_u8(tb[IFLA_TUN_TYPE]) & (IFF_TUN | IFF_TAP)) == IFF_TAP;
+		t->persist = nla_get_u8(tb[IFLA_TUN_PERSIST]) != 0;
+		if ((t->has_owner = tb[IFLA_TUN_OWNER] != NULL))
+			t->owner = nla_get_u32(tb[IFLA_TUN_OWNER]);
+		if ((t->has_group = tb[IFLA_TUN_GROUP] != NULL))
+			t->group = nla_get_u32(tb[IFLA_TUN_GROUP]);
 	} else if (!strcmp(info->kind, "vxlan")) {
 		struct nlattr *vx[IFLA_VXLAN_MAX + 1];
 

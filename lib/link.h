@@ -7,6 +7,17 @@
 
 #include "addr.h"
 
+/* Kind "tun": what the tun driver tells of the device (Linux >= 4.15). */
+typedef struct {
+	gboolean known;		/* the kernel reported the attributes below */
+	gboolean tap;		/* IFF_TAP, not IFF_TUN */
+	gboolean persist;	/* stays when the last fd to it is closed */
+	gboolean has_owner;
+	uint32_t owner;		/* uid, if has_owner */
+	gboolean has_group;
+	uint32_t group;		/* gid, if has_group */
+} LinkTun;
+
 /* What tapgate needs to know about one network device. */
 typedef struct {
 	int ifindex;
@@ -32,6 +43,7 @@ typedef struct {
 	gboolean vxlan_learning;	/* kind "vxlan": learns remote MACs from traffic */
 	gboolean vxlan_other;	/* kind "vxlan": a remote/group, a lower device or
 				 * "external": not a device tapgate makes */
+	LinkTun tun;		/* kind "tun" */
 } LinkInfo;
 
 /* Bridge port flags to set; -1 leaves one as it is. */

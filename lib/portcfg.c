@@ -174,11 +174,11 @@ static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo
 
 		memset(&have, 0, sizeof(have));
 		have_plain = g_hash_table_contains(fdb, plain);
-		for (unsigned int v = VLAN_VID_MIN; br->vlan_filtering && vlans && v <= VLAN_VID_MAX; v++) {
-			g_autofree char *k = vlan_set_has(&vlans->vids, v)
-						     ? fdb_key(tap->ifindex, cfg->mac, v) : NULL;
+		for (unsigned int v = br->vlan_filtering && vlans ? vlan_set_next(&vlans->vids, 1) : 0;
+		     v; v = vlan_set_next(&vlans->vids, v + 1)) {
+			g_autofree char *k = fdb_key(tap->ifindex, cfg->mac, v);
 
-			if (k && g_hash_table_contains(fdb, k))
+			if (g_hash_table_contains(fdb, k))
 				vlan_set_add(&have, v);
 		}
 	} else if ((r = fdb_static_vids(sk, tap->ifindex, cfg->mac, &have, &have_plain)) < 0) {
@@ -191,9 +191,8 @@ static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo
 	} else if ((r = bridge_vlan_get(sk, tap->ifindex, &st)) < 0) {
 		return fail(error, r, "cannot read the VLANs of '%s': %s", tap->name, tg_strerror(-r));
 	}
-	for (unsigned int v = VLAN_VID_MIN; v <= VLAN_VID_MAX; v++)
-		if (vlan_set_has(&st.vids, v) && !vlan_set_has(&have, v) &&
-		    (r = pin(sk, tap, cfg, v, changes, error)) < 0)
+	for (unsigned int v = vlan_set_next(&st.vids, 1); v; v = vlan_set_next(&st.vids, v + 1))
+		if (!vlan_set_has(&have, v) && (r = pin(sk, tap, cfg, v, changes, error)) < 0)
 			return r;
 	return 0;
 }

@@ -5,21 +5,18 @@
 #include <glib.h>
 #include <netlink/socket.h>
 
-/* What the tun driver tells of one tun or tap device (Linux >= 4.15). */
+#include "link.h"
+
+/* One tun or tap device, as the tun driver tells of it. */
 typedef struct {
 	int ifindex;
 	char name[IFNAMSIZ];
 	int master;		/* ifindex of the bridge it is a port of, or 0 */
 	char master_name[IFNAMSIZ];	/* that bridge's name, or "" */
-	gboolean known;		/* the kernel reported the attributes below */
-	gboolean tap;		/* IFF_TAP, not IFF_TUN */
-	gboolean persist;	/* stays when the last fd to it is closed */
-	gboolean has_owner;
-	uint32_t owner;		/* uid, if has_owner */
-	gboolean has_group;
-	uint32_t group;		/* gid, if has_group */
+	LinkTun tun;		/* persistent? whose? */
 } TunInfo;
 
 int tuninfo_dump(struct nl_sock *sk, GArray **taps);
+GArray *tuninfo_from_links(GHashTable *links);
 gboolean tuninfo_is_stray_helper_tap(const TunInfo *t);
 char *tuninfo_describe(const TunInfo *t);

@@ -27,6 +27,22 @@ static inline gboolean vlan_set_has(const VlanSet *s, unsigned int vid)
 	return vid < 4096 && (s->bits[vid / 64] >> (vid % 64)) & 1;
 }
 
+/* The smallest VID >= @from in the set, or 0: for (v = vlan_set_next(s, 1);
+ * v; v = vlan_set_next(s, v + 1)) visits the members, skipping 64 at a time. */
+static inline unsigned int vlan_set_next(const VlanSet *s, unsigned int from)
+{
+	for (unsigned int w = from / 64; from <= VLAN_VID_MAX && w < G_N_ELEMENTS(s->bits); w++) {
+		uint64_t bits = s->bits[w] & (w == from / 64 ? ~UINT64_C(0) << (from % 64) : ~UINT64_C(0));
+
+		if (bits) {
+			unsigned int v = w * 64 + (unsigned int)__builtin_ctzll(bits);
+
+			return v <= VLAN_VID_MAX ? v : 0;
+		}
+	}
+	return 0;
+}
+
 int vlan_parse_vid(const char *s, unsigned int *vid, GError **error);
 int vlan_set_parse(VlanSet *set, const char *text, GError **error);
 unsigned int vlan_set_count(const VlanSet *s);

@@ -180,6 +180,9 @@ static const VlanCase vlan_cases[] = {
 	{ "1-4094", "1-4094", 4094 },
 	{ "10-10", "10", 1 },
 	{ "7;;8", "7-8", 2 },
+	/* word edges, for vlan_set_next() */
+	{ "63-65;127;128;4094", "63-65;127-128;4094", 6 },
+	{ "1;4093", "1;4093", 2 },
 	{ "0", "'0' is not a VLAN id (1-4094)" },
 	{ "4095", "'4095' is not a VLAN id (1-4094)" },
 	{ "1-4095", "'4095' is not a VLAN id (1-4094)" },
@@ -209,6 +212,12 @@ static void test_vlan_sets(void)
 		/* Formatting and parsing round-trip. */
 		g_assert_cmpint(vlan_set_parse(&again, out, NULL), ==, 0);
 		g_assert_true(vlan_set_equal(&set, &again));
+		/* vlan_set_next() visits exactly the members, in order. */
+		for (unsigned int v = VLAN_VID_MIN, want; v <= VLAN_VID_MAX + 1; v++) {
+			for (want = v; want <= VLAN_VID_MAX && !vlan_set_has(&set, want); want++)
+				;
+			g_assert_cmpuint(vlan_set_next(&set, v), ==, want > VLAN_VID_MAX ? 0 : want);
+		}
 	}
 }
 
