@@ -381,6 +381,20 @@ static int caller_of(const char *user, PolicyCaller *c, gid_t **groups)
 	return 0;
 }
 
+/* Why 'tapgate apply' would leave @t's network or bridge out, or NULL. The
+ * text lives in *@plan. */
+static const char *apply_refusal(struct nl_sock *sk, const Policy *p, const PolicyTarget *t,
+				 ApplyPlan **plan)
+{
+	g_autofree char *bridge = g_strdup_printf("bridge %s", t->bridge);
+	const char *why;
+
+	if (apply_plan(sk, p, plan, NULL) < 0)
+		return NULL;
+	why = g_hash_table_lookup((*plan)->refused, t->quota_key);
+	return why ? why : g_hash_table_lookup((*plan)->refused, bridge);
+}
+
 /** cmd_explain() - 'tapgate explain': the helper's decision, as a dry run */
 int cmd_explain(int argc, char **argv)
 {
@@ -399,6 +413,7 @@ int cmd_explain(int argc, char **argv)
 	g_autofree char *quser = NULL;
 	g_autoptr(GError) perr = NULL;
 	g_autoptr(NlSock) sk = NULL;
+	g_autoptr(ApplyPlan) plan = NULL;
 	PolicyCaller caller = { 0 };
 	PortPreflight pf;
 	int pr = 0;
@@ -434,7 +449,12 @@ int cmd_explain(int argc, char **argv)
 	t = &d.target;
 	/* The helper's own preflight: allowed is not enough if it will refuse. */
 	if (d.allowed && tg_nl_open(&sk) == 0 && (pr = port_preflight(sk, t, &pf, &perr)) < 0) {
-		if (pr == -EAGAIN)
+		const char *refused = pr == -EAGAIN ? apply_refusal(sk, p, t, &plan) : NULL;
+
+		if (refused)
+			printf("allowed by the policy, but the helper will refuse, and 'tapgate apply' "
+			       "cannot help: %s (%s)\n", refused, d.reason);
+		else if (pr == -EAGAIN)
 			printf("allowed, but 'tapgate apply' has not %s yet (%s)\n", pf.todo,
 			       d.reason);
 		else

@@ -33,6 +33,8 @@ typedef struct {
 	GHashTable *vlans;	/* ifindex -> PortVlanState *, from the kernel */
 	GHashTable *fixed;	/* names of bridges whose MAC the plan fixes */
 	int next_fake;		/* ifindexes of links the plan makes: -1, -2, ... */
+	gboolean no_vlan_filtering;	/* a bridge shows this kernel has none */
+	char *unit;		/* the unit being planned: "bridge br0", "network lan" */
 } Model;
 
 static const uint8_t zero_mac[6];
@@ -52,6 +54,7 @@ void apply_plan_free(ApplyPlan *plan)
 		return;
 	g_array_unref(plan->steps);
 	g_ptr_array_unref(plan->problems);
+	g_clear_pointer(&plan->refused, g_hash_table_unref);
 	g_free(plan);
 }
 
@@ -65,6 +68,8 @@ static void problem(Model *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	if (m->unit && !g_hash_table_contains(m->plan->refused, m->unit))
+		g_hash_table_insert(m->plan->refused, g_strdup(m->unit), g_strdup(text));
 	/* A bridge several networks share has its problem once. */
 	for (guint i = 0; i < m->plan->problems->len; i++)
 		if (!strcmp(g_ptr_array_index(m->plan->problems, i), text))
@@ -243,6 +248,13 @@ static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, 
 	ApplyStep *s;
 	int r;
 
+	/* Without the kernel's support 'vlan_filtering 1' fails; refuse now. */
+	if (filtering && m->no_vlan_filtering && (!l || !l->vlan_filtering)) {
+		problem(m, "%sbridge '%s' must filter VLANs, and this kernel has no bridge VLAN "
+			"filtering (CONFIG_BRIDGE_VLAN_FILTERING); use networks with 'uplink =' "
+			"(802.1Q sub-interfaces) instead", ctx, name);
+		return NULL;
+	}
 	if (!l) {
 		l = add_link(m, name, "bridge");
 		apply_bridge_mac(name, l->mac);
@@ -294,6 +306,7 @@ static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, 
 /* A bridge apply does not make: it must be there, and filter VLANs if asked to. */
 static LinkInfo *check_bridge(Model *m, const PolicyNetwork *n, const char *ctx)
 {
+	g_autoptr(GError) err = NULL;
 	LinkInfo *l = lookup(m, n->bridge);
 
 	if (!l) {
@@ -303,6 +316,10 @@ static LinkInfo *check_bridge(Model *m, const PolicyNetwork *n, const char *ctx)
 	}
 	if (strcmp(l->kind, "bridge")) {
 		problem(m, "%s'%s' exists but is not a bridge", ctx, n->bridge);
+		return NULL;
+	}
+	if (n->vlan.mode != PORT_PLAIN && bridge_vlans_unsupported(l, &err) < 0) {
+		problem(m, "%s%s", ctx, err->message);
 		return NULL;
 	}
 	if (n->vlan.mode != PORT_PLAIN && !l->vlan_filtering) {
@@ -547,6 +564,9 @@ static int model_load(Model *m, GError **error)
 		LinkInfo *l = g_memdup2(value, sizeof(LinkInfo));
 
 		g_hash_table_replace(m->links, l->name, l);
+		/* one bridge tells for the kernel (and for bridges yet to be made) */
+		if (!strcmp(l->kind, "bridge") && bridge_vlans_unsupported(l, NULL) < 0)
+			m->no_vlan_filtering = TRUE;
 	}
 	return 0;
 }
@@ -565,6 +585,10 @@ static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
 
 		if (b && (!b->managed || !strcmp(b->name, "*")))
 			continue;
+		g_free(m->unit);
+		m->unit = b ? g_strdup_printf("bridge %s", b->name)
+			    : g_strdup_printf("network %s", ((const PolicyNetwork *)g_ptr_array_index(
+								  p->networks, i - p->bridges->len))->name);
 		if (!skip[u] && b)
 			plan_bridge(m, b->name, b, "");
 		else if (!skip[u])
@@ -575,6 +599,7 @@ static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
 		}
 		u++;
 	}
+	g_clear_pointer(&m->unit, g_free);
 	*units = u;
 	return stable;
 }
@@ -601,6 +626,7 @@ int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GErro
 
 	m.plan = g_new0(ApplyPlan, 1);
 	m.plan->problems = g_ptr_array_new_with_free_func(g_free);
+	m.plan->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* Leaving a unit out can only take steps away from the others; a few
 	 * passes find the units that stand on their own. */
 	while (!stable && r == 0) {

@@ -47,6 +47,8 @@ typedef struct {
 	GPtrArray *problems;	/* char *: one line each */
 	guint units;		/* managed bridges and networks */
 	guint left_out;		/* units with a problem: none of their steps planned */
+	GHashTable *refused;	/* "bridge br0", "network lan100" (a PolicyTarget's
+				 * quota_key) -> the unit's first problem */
 } ApplyPlan;
 
 int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GError **error);

@@ -107,6 +107,26 @@ static int check_bridge(struct nl_sock *sk, const PolicyTarget *t, PortPreflight
 	return 0;
 }
 
+/**
+ * bridge_vlans_unsupported() - does the kernel lack what VLANs on @br need?
+ * @br:		an existing bridge
+ * @error:	set to a one-line message if so
+ *
+ * Only a kernel with bridge VLAN filtering reports a bridge's VLAN protocol
+ * (LinkInfo.vlan_filtering_supported); without it nobody can switch
+ * vlan_filtering on, so no advice to do so, and no 'tapgate apply' either.
+ *
+ * Return: 0, or -EOPNOTSUPP with @error set
+ */
+int bridge_vlans_unsupported(const LinkInfo *br, GError **error)
+{
+	if (br->vlan_filtering || br->vlan_filtering_supported)
+		return 0;
+	return fail(error, EOPNOTSUPP, "bridge '%s' does not filter VLANs, and this kernel has "
+		    "no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING); use a network of the "
+		    "policy with 'uplink =' (802.1Q sub-interfaces) instead", br->name);
+}
+
 /* A VLAN asked for needs a filtering bridge; no VLAN asked for on a filtering
  * bridge would leave the port in the default VLAN, which only policy may allow. */
 static int check_filtering(const PolicyTarget *t, PortPreflight *pf, GError **error)
@@ -122,6 +142,8 @@ static int check_filtering(const PolicyTarget *t, PortPreflight *pf, GError **er
 	}
 	if (pf->br.vlan_filtering)
 		return 0;
+	if (bridge_vlans_unsupported(&pf->br, error) < 0)
+		return -EOPNOTSUPP;
 	if (t->managed) {
 		snprintf(done, sizeof(done), "switched on vlan_filtering on bridge '%s'", t->bridge);
 		return todo(pf, error, done, "bridge '%s' does not filter VLANs yet", t->bridge);

@@ -16,6 +16,7 @@ typedef struct {
 
 void policy_network_target(const Policy *policy, const PolicyNetwork *net, PolicyTarget *t);
 gboolean target_bridge_is_applied(const PolicyTarget *t);
+int bridge_vlans_unsupported(const LinkInfo *br, GError **error);
 int port_preflight(struct nl_sock *sk, const PolicyTarget *t, PortPreflight *pf, GError **error);
 int port_network_resolve(struct nl_sock *sk, Policy **policy, const char *bridge,
 			 PortConfig *cfg, const PolicyNetwork **net, GError **error);

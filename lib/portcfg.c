@@ -12,6 +12,7 @@
 #include "fdb.h"
 #include "guestmac.h"
 #include "link.h"
+#include "netprep.h"
 #include "portcfg.h"
 #include "tg-util.h"
 
@@ -86,11 +87,8 @@ int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error)
 		return fail(error, -ENOTTY, "'%s' is not a bridge", br->name);
 	if (cfg->vlan.mode == PORT_PLAIN)
 		return 0;
-	if (!br->vlan_filtering && !br->vlan_filtering_supported)
-		return fail(error, -EOPNOTSUPP,
-			    "bridge '%s' does not filter VLANs, and this kernel has no bridge VLAN "
-			    "filtering (CONFIG_BRIDGE_VLAN_FILTERING); use a network of the policy "
-			    "with 'uplink =' (802.1Q sub-interfaces) instead", br->name);
+	if (bridge_vlans_unsupported(br, error) < 0)
+		return -EOPNOTSUPP;
 	if (!br->vlan_filtering)
 		return fail(error, -EOPNOTSUPP,
 			    "bridge '%s' does not filter VLANs; turn it on with 'ip link set dev %s "

@@ -404,6 +404,41 @@ static void test_network_bridge_down(void)
 	g_assert_cmpint(again.status, ==, 0);
 }
 
+/* A VLAN network on a managed bridge, on a kernel without bridge VLAN
+ * filtering (this host's): apply cannot switch it on, so it refuses at
+ * planning, changes nothing, and the helper does not send the caller to
+ * apply. (Where the kernel has it, test-vlan.c runs the same networks.) */
+static void test_no_kernel_vlan_filtering(void)
+{
+	static const char *args[] = { "--br=lan100", "--fd=@FD@", NULL };
+	g_auto(HelperRun) r = { .tapfd = -1 };
+	g_autofree char *before = NULL, *after = NULL, *out = NULL, *err = NULL;
+
+	setup_world("[bridge br0]\nmanaged = true\n"
+		    "[network lan100]\nbridge = br0\nvlan = 100\nallow-users = *\n");
+	if (g_file_test("/sys/class/net/br0/bridge/vlan_protocol", G_FILE_TEST_EXISTS)) {
+		g_test_skip("this kernel has bridge VLAN filtering (test-vlan.c covers it)");
+		return;
+	}
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	g_assert_cmpstr(err, ==, "tapgate apply: bridge 'br0' must filter VLANs, and this kernel "
+				 "has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING); use "
+				 "networks with 'uplink =' (802.1Q sub-interfaces) instead\n"
+				 "tapgate apply: network 'lan100': bridge 'br0' must filter VLANs, and "
+				 "this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING); "
+				 "use networks with 'uplink =' (802.1Q sub-interfaces) instead\n"
+				 "tapgate apply: 2 of 2 networks and managed bridges left out");
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+	helper_run(helper, args, &(HelperRunOpts){ 0 }, &r);
+	g_assert_cmpstr(r.err, ==, "tapgate-helper: network 'lan100': bridge 'br0' does not filter "
+				   "VLANs, and this kernel has no bridge VLAN filtering "
+				   "(CONFIG_BRIDGE_VLAN_FILTERING); use a network of the policy with "
+				   "'uplink =' (802.1Q sub-interfaces) instead");
+	g_assert_cmpint(r.status, ==, 1);
+}
+
 /* Before apply, the helper refuses with one line naming the fix, makes nothing. */
 static void test_not_applied(void)
 {
@@ -439,5 +474,6 @@ int main(int argc, char **argv)
 	TABLETEST_ADD("/attach/changes-only-its-tap", attach_cases, test_helper_changes_only_its_tap);
 	g_test_add_func("/attach/not-applied", test_not_applied);
 	g_test_add_func("/attach/network-bridge-down", test_network_bridge_down);
+	g_test_add_func("/attach/no-kernel-vlan-filtering", test_no_kernel_vlan_filtering);
 	return g_test_run();
 }
