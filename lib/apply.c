@@ -16,6 +16,7 @@
  * devices that the policy no longer lists.
  */
 #include <fcntl.h>
+#include <sys/utsname.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -358,6 +359,27 @@ static void plan_up(Model *m, LinkInfo *dev)
 }
 
 /* Sub-interface mode: UPLINK.VID, a port of the network's own bridge. */
+/* Can this kernel make 802.1Q devices? Loaded or built in (/sys/module), or
+ * a module the kernel loads on first use (modules.dep lists it). A kernel
+ * without modules, or without that one, cannot: say so when planning, not
+ * with a failed step. */
+static gboolean kernel_has_8021q(void)
+{
+	static const char *const dirs[] = { "/lib/modules", "/usr/lib/modules" };
+	struct utsname u;
+
+	if (g_file_test("/sys/module/8021q", G_FILE_TEST_IS_DIR) || uname(&u) < 0)
+		return TRUE;
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		g_autofree char *dep = g_strdup_printf("%s/%s/modules.dep", dirs[i], u.release);
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(dep, &text, NULL, NULL) && strstr(text, "/8021q.ko"))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void plan_subif(Model *m, const PolicyNetwork *n, const char *ctx)
 {
 	g_autofree char *sub = g_strdup_printf("%s.%u", n->uplink, n->uplink_vid);
@@ -373,6 +395,11 @@ static void plan_subif(Model *m, const PolicyNetwork *n, const char *ctx)
 		return;
 	}
 	vl = lookup(m, sub);
+	if (!vl && !kernel_has_8021q()) {
+		problem(m, "%s'%s' cannot be made: this kernel has no 802.1Q VLAN devices (the 8021q "
+			"module is neither loaded nor installed)", ctx, sub);
+		return;
+	}
 	if (!vl) {
 		s = step(m, APPLY_CREATE_VLAN, sub, "ip link add link %s name %s type vlan id %u",
 			 n->uplink, sub, n->uplink_vid);

@@ -439,6 +439,42 @@ static void test_no_kernel_vlan_filtering(void)
 	g_assert_cmpint(r.status, ==, 1);
 }
 
+/* A sub-interface network on a kernel without 802.1Q devices (this host's):
+ * refused when apply plans, and check and explain say why, instead of a
+ * step that fails. */
+static void test_no_8021q(void)
+{
+	static const char *const want =
+		"network 'sub200': 'up0.200' cannot be made: this kernel has no 802.1Q VLAN "
+		"devices (the 8021q module is neither loaded nor installed)";
+	g_autofree char *before = NULL, *after = NULL, *out = NULL, *err = NULL, *want_err = NULL;
+	g_autofree char *check = NULL, *explain = NULL, *cmd = NULL;
+	int status;
+
+	setup_world("[network sub200]\nuplink = up0\nvlan = 200\nallow-users = *\n");
+	if (g_spawn_command_line_sync("ip link add link up1 name probe.5 type vlan id 5", NULL,
+				      NULL, &status, NULL) && g_spawn_check_wait_status(status, NULL)) {
+		g_test_skip("this kernel makes 802.1Q devices (test-vlan.c covers it)");
+		return;
+	}
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	want_err = g_strdup_printf("tapgate apply: %s\ntapgate apply: 1 of 1 networks and managed "
+				   "bridges left out", want);
+	g_assert_cmpstr(err, ==, want_err);
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+	cmd = g_strdup_printf("%s check", sandbox_env("TAPGATE_CLI"));
+	g_assert_true(g_spawn_command_line_sync(cmd, &check, NULL, NULL, NULL));
+	g_assert_nonnull(strstr(check, want));
+	g_free(cmd);
+	cmd = g_strdup_printf("%s explain --user root --br sub200", sandbox_env("TAPGATE_CLI"));
+	g_assert_true(g_spawn_command_line_sync(cmd, &explain, NULL, NULL, NULL));
+	g_assert_true(g_str_has_prefix(explain, "allowed by the policy, but the helper will "
+					       "refuse, and 'tapgate apply' cannot help: "));
+	g_assert_nonnull(strstr(explain, want));
+}
+
 /* Before apply, the helper refuses with one line naming the fix, makes nothing. */
 static void test_not_applied(void)
 {
@@ -475,5 +511,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/attach/not-applied", test_not_applied);
 	g_test_add_func("/attach/network-bridge-down", test_network_bridge_down);
 	g_test_add_func("/attach/no-kernel-vlan-filtering", test_no_kernel_vlan_filtering);
+	g_test_add_func("/apply/no-8021q", test_no_8021q);
 	return g_test_run();
 }
