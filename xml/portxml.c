@@ -21,51 +21,40 @@
  * guest on the wrong VLAN.
  */
 #include <string.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "ifname.h"
 #include "portxml.h"
 #include "tg-util.h"
 #include "vlan.h"
+#include "xmltree.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-
-/* Entities are never expanded and nothing is fetched from the network. */
-static xmlDoc *parse(const char *xml, gsize len, const char *what, GError **error)
+/* GMarkup, not libxml2: the hook must not load libxml2's library chain.
+ * Only XML's own entities are expanded and nothing is fetched. */
+static XmlTree *parse(const char *xml, gsize len, const char *what, GError **error)
 {
-	xmlDoc *doc;
+	g_autoptr(GError) err = NULL;
+	XmlTree *tree = xmltree_parse(xml, len, &err);
 
-	if (len > 16 * 1024 * 1024) {
+	if (!tree && g_error_matches(err, TG_ERROR, EFBIG))
 		g_set_error(error, TG_ERROR, EFBIG, "%s XML is too large", what);
-		return NULL;
-	}
-	doc = xmlReadMemory(xml, (int)len, what, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc || !xmlDocGetRootElement(doc)) {
-		const xmlError *e = xmlGetLastError();
-
-		g_set_error(error, TG_ERROR, EINVAL, "%s XML does not parse%s%s", what,
-			    e && e->message ? ": " : "", e && e->message ? g_strchomp(e->message) : "");
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
+	else if (!tree)
+		g_set_error(error, TG_ERROR, EINVAL, "%s XML does not parse: %s", what, err->message);
+	return tree;
 }
 
-static gboolean is(const xmlNode *n, const char *name)
+/* libvirt's own elements are in no namespace (a default one is not libvirt's). */
+static gboolean is(const XmlNode *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) &&
-	       (!n->ns || !n->ns->href);
+	return !strcmp(n->name, name) && !n->ns;
 }
 
-static gboolean is_tg(const xmlNode *n, const char *name)
+/* tapgate's, whatever the prefix (or a default namespace) that says so. */
+static gboolean is_tg(const XmlNode *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) && n->ns &&
-	       n->ns->href && !strcmp((const char *)n->ns->href, TG_XMLNS);
+	return !strcmp(n->name, name) && n->ns && !strcmp(n->ns, TG_XMLNS);
 }
 
-static const xmlNode *child(const xmlNode *n, const char *name)
+static const XmlNode *child(const XmlNode *n, const char *name)
 {
 	for (n = n ? n->children : NULL; n; n = n->next)
 		if (is(n, name))
@@ -73,13 +62,17 @@ static const xmlNode *child(const xmlNode *n, const char *name)
 	return NULL;
 }
 
-static char *attr(const xmlNode *n, const char *name)
+static char *attr(const XmlNode *n, const char *name)
 {
-	xmlChar *v = n ? xmlGetNoNsProp(n, (const xmlChar *)name) : NULL;
-	char *s = v ? g_strdup((const char *)v) : NULL;
+	return n ? g_strdup(xmltree_get_attr(n, name)) : NULL;
+}
 
-	xmlFree(v);
-	return s;
+/* The text of a child element, NULL without one. */
+static char *child_text(const XmlTree *tree, const XmlNode *n, const char *name)
+{
+	const XmlNode *c = child(n, name);
+
+	return c ? xmltree_get_text(tree, c) : NULL;
 }
 
 static int yes_no(const char *v, gboolean *out)
@@ -94,15 +87,16 @@ static int yes_no(const char *v, gboolean *out)
 }
 
 /* The attributes of a <tapgate:port> or <tapgate:portgroup>. */
-static int port_attrs(const xmlNode *n, const char *who, const char *key_attr, PortConfig *cfg,
+static int port_attrs(const XmlNode *n, const char *who, const char *key_attr, PortConfig *cfg,
 		      GError **error)
 {
 	gboolean has_vlan = FALSE, has_trunk = FALSE, has_native = FALSE, has_network = FALSE;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (const xmlAttr *a = n->properties; a; a = a->next) {
-		const char *k = (const char *)a->name;
-		g_autofree char *v = a->ns ? NULL : attr(n, k);
+	for (guint i = 0; i < n->n_attrs; i++) {
+		const XmlAttr *a = &n->attrs[i];
+		const char *k = a->name;
+		const char *v = a->ns ? NULL : a->value;
 		g_autofree char *qk = tg_quote(k), *qv = tg_quote(v);
 		g_autoptr(GError) err = NULL;
 		int r = 0;
@@ -170,9 +164,9 @@ static int port_attrs(const xmlNode *n, const char *who, const char *key_attr, P
 }
 
 /* The one tapgate element under <metadata>, or NULL. */
-static const xmlNode *tg_metadata(const xmlNode *root, const char *name)
+static const XmlNode *tg_metadata(const XmlNode *root, const char *name)
 {
-	for (const xmlNode *n = child(root, "metadata") ? child(root, "metadata")->children : NULL;
+	for (const XmlNode *n = child(root, "metadata") ? child(root, "metadata")->children : NULL;
 	     n; n = n->next)
 		if (is_tg(n, name))
 			return n;
@@ -226,24 +220,24 @@ static DomainPort *port_by_mac(DomainXml *dom, const uint8_t mac[6])
  */
 int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error)
 {
-	g_autoptr(xmlDoc) doc = parse(xml, len, "domain", error);
+	g_autoptr(XmlTree) doc = parse(xml, len, "domain", error);
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(GHashTable) seen = NULL;	/* the MACs of the metadata's ports */
-	const xmlNode *root, *meta, *devs;
+	const XmlNode *root, *meta, *devs;
 
 	if (!doc)
 		return -EINVAL;
-	root = xmlDocGetRootElement(doc);
+	root = xmltree_get_root(doc);
 	if (!is(root, "domain")) {
 		g_set_error(error, TG_ERROR, EINVAL, "expected a <domain>, not <%s>", root->name);
 		return -EINVAL;
 	}
 	d = g_new0(DomainXml, 1);
 	d->ports = g_ptr_array_new_with_free_func(domain_port_free);
-	d->name = child(root, "name") ? (char *)xmlNodeGetContent(child(root, "name")) : NULL;
-	d->uuid = child(root, "uuid") ? (char *)xmlNodeGetContent(child(root, "uuid")) : NULL;
+	d->name = child_text(doc, root, "name");
+	d->uuid = child_text(doc, root, "uuid");
 	devs = child(root, "devices");
-	for (const xmlNode *n = devs ? devs->children : NULL; n; n = n->next) {
+	for (const XmlNode *n = devs ? devs->children : NULL; n; n = n->next) {
 		g_autofree char *isolated = NULL;
 		DomainPort *p;
 		uint8_t mac[6];
@@ -270,14 +264,12 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 	meta = tg_metadata(root, "ports");
 	seen = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
 				     NULL);
-	for (const xmlNode *n = meta ? meta->children : NULL; n; n = n->next) {
+	for (const XmlNode *n = meta ? meta->children : NULL; n; n = n->next) {
 		g_autofree char *mac = NULL, *who = NULL, *qmac = NULL;
 		DomainPort *p;
 		PortConfig cfg;
 		uint8_t want[6];
 
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
 		if (!is_tg(n, "port")) {
 			g_set_error(error, TG_ERROR, EINVAL,
 				    "tapgate metadata: unknown element <%s> (known: <port>)", n->name);
@@ -365,13 +357,13 @@ void network_xml_free(NetworkXml *net)
  */
 int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **error)
 {
-	g_autoptr(xmlDoc) doc = parse(xml, len, "network", error);
+	g_autoptr(XmlTree) doc = parse(xml, len, "network", error);
 	g_autoptr(NetworkXml) n = NULL;
-	const xmlNode *root, *nw, *meta, *port;
+	const XmlNode *root, *nw, *meta, *port;
 
 	if (!doc)
 		return -EINVAL;
-	root = xmlDocGetRootElement(doc);
+	root = xmltree_get_root(doc);
 	nw = is(root, "network") ? root : child(root, "network");
 	if (!nw && !is(root, "networkport")) {
 		g_set_error(error, TG_ERROR, EINVAL, "no <network> in the network hook's input");
@@ -379,9 +371,9 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 	}
 	n = g_new0(NetworkXml, 1);
 	n->portgroups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, network_free_cfg);
-	n->name = child(nw, "name") ? (char *)xmlNodeGetContent(child(nw, "name")) : NULL;
+	n->name = child_text(doc, nw, "name");
 	n->bridge = attr(child(nw, "bridge"), "name");
-	for (const xmlNode *c = nw ? nw->children : NULL; c; c = c->next) {
+	for (const XmlNode *c = nw ? nw->children : NULL; c; c = c->next) {
 		g_autofree char *def = NULL;
 
 		if (!is(c, "portgroup"))
@@ -394,12 +386,10 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 	}
 	meta = nw ? tg_metadata(nw, "network") : NULL;
 	n->has_metadata = meta != NULL;
-	for (const xmlNode *c = meta ? meta->children : NULL; c; c = c->next) {
+	for (const XmlNode *c = meta ? meta->children : NULL; c; c = c->next) {
 		g_autofree char *pg = NULL, *who = NULL, *qpg = NULL;
 		PortConfig *cfg;
 
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
 		if (!is_tg(c, "portgroup")) {
 			g_set_error(error, TG_ERROR, EINVAL,
 				    "tapgate network metadata: unknown element <%s> (known: <portgroup>)",
@@ -422,11 +412,11 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 	}
 	port = is(root, "networkport") ? root : child(root, "networkport");
 	if (port) {
-		const xmlNode *tag = child(child(port, "vlan"), "tag");
+		const XmlNode *tag = child(child(port, "vlan"), "tag");
 		g_autofree char *id = attr(tag, "id");
 
-		n->port_uuid = child(port, "uuid") ? (char *)xmlNodeGetContent(child(port, "uuid")) : NULL;
-		n->port_group = child(port, "group") ? (char *)xmlNodeGetContent(child(port, "group")) : NULL;
+		n->port_uuid = child_text(doc, port, "uuid");
+		n->port_group = child_text(doc, port, "group");
 		n->port_mac = attr(child(port, "mac"), "address");
 		if (id && vlan_parse_vid(id, &n->port_vlan, NULL) < 0) {
 			g_set_error(error, TG_ERROR, EINVAL, "networkport: bad VLAN tag");
