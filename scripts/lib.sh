@@ -13,6 +13,7 @@ TG_PACKAGES=(
 	libxml2-utils strace			# the benchmarks' shell-hook baseline
 	build-essential dpkg-dev debhelper lintian scdoc bash-completion systemd man-db	# packaging
 	rpm apparmor
+	checkpolicy semodule-utils selinux-policy-dev policycoreutils bzip2	# the SELinux module
 	frr					# EVPN test (zebra, bgpd)
 	debootstrap				# the Debian 13 lane (scripts/check.sh --distro)
 )
