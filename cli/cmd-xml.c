@@ -173,6 +173,33 @@ static int tapgate_network(IfaceSpec *spec)
 }
 
 /* Interface options into a spec; @conn (may be NULL) for --domain and version. */
+/* With a connection: the libvirt network and its portgroup must exist
+ * there, or the interface would not start. Return: 0, or 1 (said why). */
+static int check_network(virConnectPtr conn, const char *uri)
+{
+	virNetworkPtr net = virNetworkLookupByName(conn, o_network);
+	g_autofree char *xml = net ? virNetworkGetXMLDesc(net, 0) : NULL;
+	g_autoptr(NetworkXml) n = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *known = NULL;
+
+	if (net)
+		virNetworkFree(net);
+	if (!net)
+		return fail("no network '%s' on %s", o_network, uri ? uri : "libvirt");
+	if (!o_portgroup)
+		return 0;
+	if (!xml || network_xml_parse(xml, strlen(xml), &n, &err) < 0)
+		return fail("network '%s': %s", o_network, err ? err->message : "no XML");
+	for (guint i = 0; i < n->libvirt_portgroups->len; i++)
+		if (!strcmp(g_ptr_array_index(n->libvirt_portgroups, i), o_portgroup))
+			return 0;
+	g_ptr_array_add(n->libvirt_portgroups, NULL);
+	known = g_strjoinv(", ", (char **)n->libvirt_portgroups->pdata);
+	return fail("network '%s' on %s has no portgroup '%s' (it has: %s)", o_network,
+		    uri ? uri : "libvirt", o_portgroup, *known ? known : "none");
+}
+
 static int build_spec(IfaceSpec *spec, virConnectPtr conn, unsigned int default_index)
 {
 	g_autoptr(GError) err = NULL;
@@ -192,6 +219,8 @@ static int build_spec(IfaceSpec *spec, virConnectPtr conn, unsigned int default_
 		return usage_error(err->message, "xml");
 	if (o_portgroup && !o_network)
 		return usage_error("'--portgroup' goes with '--network'", "xml");
+	if (conn && o_network && (r = check_network(conn, o_uri)) != 0)
+		return r;
 	if (o_vlan && o_trunk)
 		return usage_error("'--vlan' and '--trunk' exclude each other", "xml");
 	if (o_native && !o_trunk)

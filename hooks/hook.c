@@ -318,10 +318,15 @@ static int network_port_created(const Hook *h, GError **error)
 		net->default_portgroup = g_strdup(cached->default_portgroup);
 	}
 	group = net->port_group ? net->port_group : net->default_portgroup;
+	/* "port 52:54:00:aa:bb:12 of domain 'vm1'": whose start or hot-plug fails */
+	g_autofree char *who = net->port_owner ?
+		g_strdup_printf("%s of domain '%s'", net->port_mac, net->port_owner) :
+		g_strdup(net->port_mac);
+
 	if (net->port_vlan)
 		return fail(error, "network '%s': port %s asks for VLAN %u, which libvirt cannot put "
 			    "on a Linux bridge; use a portgroup mapped in the network's tapgate "
-			    "metadata", net->name, net->port_mac, net->port_vlan);
+			    "metadata", net->name, who, net->port_vlan);
 	if (!group || !g_hash_table_contains(net->portgroups, group)) {
 		g_autofree const char **names =
 			(const char **)g_hash_table_get_keys_as_array(net->portgroups, NULL);
@@ -331,7 +336,7 @@ static int network_port_created(const Hook *h, GError **error)
 				  (GCompareDataFunc)cmp_str, NULL);
 		known = g_strjoinv(", ", (char **)names);
 		return fail(error, "network '%s': port %s: no tapgate portgroup '%s' (the network's "
-			    "tapgate metadata maps: %s)", net->name, net->port_mac,
+			    "tapgate metadata maps: %s)", net->name, who,
 			    group ? group : "(none)", *known ? known : "none");
 	}
 	if (h->dry_run) {

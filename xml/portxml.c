@@ -197,16 +197,20 @@ void domain_xml_free(DomainXml *dom)
 	g_free(dom);
 }
 
-/* Interfaces without a (valid) MAC never match: compare the parsed bytes. */
-static DomainPort *port_by_mac(DomainXml *dom, const uint8_t mac[6])
+/* A MAC's six bytes as a hash key. */
+static guint mac_hash(gconstpointer key)
 {
-	for (guint i = 0; i < dom->ports->len; i++) {
-		DomainPort *p = g_ptr_array_index(dom->ports, i);
+	const uint8_t *m = key;
+	guint h = 0;
 
-		if (p->mac && !memcmp(p->cfg.mac, mac, 6))
-			return p;
-	}
-	return NULL;
+	for (int i = 0; i < 6; i++)
+		h = h * 31 + m[i];
+	return h;
+}
+
+static gboolean mac_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, 6);
 }
 
 /**
@@ -223,6 +227,7 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 	g_autoptr(XmlTree) doc = parse(xml, len, "domain", error);
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(GHashTable) seen = NULL;	/* the MACs of the metadata's ports */
+	g_autoptr(GHashTable) by_mac = NULL;	/* MAC -> the first interface with it */
 	const XmlNode *root, *meta, *devs;
 
 	if (!doc)
@@ -261,6 +266,15 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 		else
 			g_clear_pointer(&p->mac, g_free);
 	}
+	/* One lookup per metadata entry, not a scan: a domain may have thousands
+	 * of NICs. Interfaces without a (valid) MAC never match. */
+	by_mac = g_hash_table_new(mac_hash, mac_equal);
+	for (guint i = 0; i < d->ports->len; i++) {
+		DomainPort *p = g_ptr_array_index(d->ports, i);
+
+		if (p->mac && !g_hash_table_contains(by_mac, p->cfg.mac))
+			g_hash_table_insert(by_mac, p->cfg.mac, p);
+	}
 	meta = tg_metadata(root, "ports");
 	seen = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
 				     NULL);
@@ -290,7 +304,7 @@ int domain_xml_parse(const char *xml, gsize len, DomainXml **dom, GError **error
 				    "%s is described twice; keep one <tapgate:port> per MAC", who);
 			return -EINVAL;
 		}
-		p = port_by_mac(d, want);
+		p = g_hash_table_lookup(by_mac, want);
 		if (!p)		/* a NIC removed from the domain: nothing to do */
 			continue;
 		/* Two owners of one port's VLANs would undo each other's work;
@@ -339,10 +353,12 @@ void network_xml_free(NetworkXml *net)
 	g_free(net->name);
 	g_free(net->bridge);
 	g_free(net->default_portgroup);
+	g_ptr_array_unref(net->libvirt_portgroups);
 	g_hash_table_unref(net->portgroups);
 	g_free(net->port_uuid);
 	g_free(net->port_group);
 	g_free(net->port_mac);
+	g_free(net->port_owner);
 	g_free(net);
 }
 
@@ -371,6 +387,7 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 	}
 	n = g_new0(NetworkXml, 1);
 	n->portgroups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, network_free_cfg);
+	n->libvirt_portgroups = g_ptr_array_new_with_free_func(g_free);
 	n->name = child_text(doc, nw, "name");
 	n->bridge = attr(child(nw, "bridge"), "name");
 	for (const XmlNode *c = nw ? nw->children : NULL; c; c = c->next) {
@@ -378,6 +395,8 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 
 		if (!is(c, "portgroup"))
 			continue;
+		if (xmltree_get_attr(c, "name"))
+			g_ptr_array_add(n->libvirt_portgroups, attr(c, "name"));
 		def = attr(c, "default");
 		if (def && !strcmp(def, "yes")) {
 			g_free(n->default_portgroup);
@@ -418,6 +437,8 @@ int network_xml_parse(const char *xml, gsize len, NetworkXml **net, GError **err
 		n->port_uuid = child_text(doc, port, "uuid");
 		n->port_group = child_text(doc, port, "group");
 		n->port_mac = attr(child(port, "mac"), "address");
+		n->port_owner = child(port, "owner") ? child_text(doc, child(port, "owner"), "name")
+						     : NULL;
 		if (id && vlan_parse_vid(id, &n->port_vlan, NULL) < 0) {
 			g_set_error(error, TG_ERROR, EINVAL, "networkport: bad VLAN tag");
 			return -EINVAL;

@@ -33,11 +33,13 @@ typedef struct {
 	char *name;
 	char *bridge;
 	char *default_portgroup;
+	GPtrArray *libvirt_portgroups;	/* char *: the names of its <portgroup>s */
 	GHashTable *portgroups;	/* name -> PortConfig * (tapgate metadata) */
 	gboolean has_metadata;
 	char *port_uuid;	/* <networkport>, for port ops */
 	char *port_group;
 	char *port_mac;
+	char *port_owner;	/* <networkport><owner><name>: its domain, or NULL */
 	unsigned int port_vlan;	/* <networkport><vlan><tag id>, or 0 */
 } NetworkXml;
 
