@@ -97,14 +97,32 @@ static void guard_port(Sync *s, const PortSnapshot *own, const char *domain, con
 		sync_guard_add(s->guard, domain, li, cfg && cfg->pin_mac ? cfg->mac : NULL, outcome);
 }
 
+/* One managed port of a domain: what it must be, or why that is not known. */
+typedef struct {
+	DomainPort *p;
+	PortConfig cfg;
+	int r;		/* port_config(): 1, or -1 with @err set */
+	GError *err;
+} SyncPort;
+
+static void sync_port_clear(gpointer data)
+{
+	g_clear_error(&((SyncPort *)data)->err);
+}
+
 static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 {
 	g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
 	g_autoptr(DomainXml) d = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(PortSnapshot) own = NULL;
+	g_autoptr(GArray) todo = g_array_new(FALSE, FALSE, sizeof(SyncPort));
+	g_autoptr(GPtrArray) taps = g_ptr_array_new();
+	g_autoptr(GArray) cfgs = g_array_new(FALSE, FALSE, sizeof(PortConfig));
+	PortSnapshot *snap;
 	int r;
 
+	g_array_set_clear_func(todo, sync_port_clear);
 	s->domains++;
 	if (s->guard)
 		sync_guard_forget_domain(s->guard, virDomainGetName(dom));
@@ -121,38 +139,53 @@ static void sync_domain(virConnectPtr conn, virDomainPtr dom, Sync *s)
 		s->failed++;
 		return;
 	}
+	snap = s->snap ? s->snap : own;
+	/* What each managed port must be, then the pins of them all in one
+	 * batch, then each port compared and changed where it differs. */
 	for (guint i = 0; i < d->ports->len; i++) {
 		DomainPort *p = g_ptr_array_index(d->ports, i);
-		g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
-		g_autoptr(GError) perr = NULL;
-		PortConfig cfg;
+		SyncPort sp = { .p = p };
 
 		if (!p->mac || !p->tap)
 			continue;
-		r = port_config(conn, p, &cfg, &perr);
-		if (r == 0)
+		sp.r = port_config(conn, p, &sp.cfg, &sp.err);
+		if (sp.r == 0)
 			continue;
-		s->ports++;
 		/* a network of the policy: its VLANs, bridge and tunnel */
-		if (r > 0 && *cfg.network &&
-		    port_network_resolve(s->dry_run ? NULL : s->sk, &s->policy, p->bridge, &cfg, NULL,
-					 &perr) < 0)
-			r = -1;
-		if (r > 0 && p->bridge)
-			g_strlcpy(cfg.bridge, p->bridge, sizeof(cfg.bridge));
+		if (sp.r > 0 && *sp.cfg.network &&
+		    port_network_resolve(s->dry_run ? NULL : s->sk, &s->policy, p->bridge, &sp.cfg,
+					 NULL, &sp.err) < 0)
+			sp.r = -1;
+		if (sp.r > 0 && p->bridge)
+			g_strlcpy(sp.cfg.bridge, p->bridge, sizeof(sp.cfg.bridge));
+		g_array_append_val(todo, sp);
+		if (sp.r > 0) {
+			g_ptr_array_add(taps, p->tap);
+			g_array_append_val(cfgs, sp.cfg);
+		}
+	}
+	/* pins not read here: each port reads its own */
+	port_snapshot_add_pins(snap, (const char *const *)taps->pdata, (const PortConfig *)cfgs->data,
+			       cfgs->len);
+	for (guint i = 0; i < todo->len; i++) {
+		SyncPort *sp = &g_array_index(todo, SyncPort, i);
+		g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+
+		s->ports++;
 		/* A dry run compares with the snapshot and sends nothing. */
-		if (r < 0 || port_reconcile(s->dry_run ? NULL : s->sk, s->snap ? s->snap : own, p->tap,
-					    &cfg, changes, &perr) < 0) {
+		if (sp->r < 0 || port_reconcile(s->dry_run ? NULL : s->sk, snap, sp->p->tap, &sp->cfg,
+						changes, &sp->err) < 0) {
 			fprintf(stderr, "tapgate sync: domain '%s': interface %s (%s): %s\n", d->name,
-				p->mac, p->tap, perr->message);
+				sp->p->mac, sp->p->tap, sp->err->message);
 			s->failed++;
-			guard_port(s, own, d->name, p->tap, r > 0 ? &cfg : NULL, SYNC_PORT_FAILED);
+			guard_port(s, own, d->name, sp->p->tap, sp->r > 0 ? &sp->cfg : NULL,
+				   SYNC_PORT_FAILED);
 			continue;
 		}
 		for (guint j = 0; j < changes->len; j++)
 			printf("%s: %s\n", d->name, (char *)g_ptr_array_index(changes, j));
 		s->changed += changes->len > 0;
-		guard_port(s, own, d->name, p->tap, &cfg,
+		guard_port(s, own, d->name, sp->p->tap, &sp->cfg,
 			   changes->len ? SYNC_PORT_CHANGED : SYNC_PORT_OK);
 	}
 	/* read afresh for the next domain: --watch runs for months */

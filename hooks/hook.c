@@ -240,6 +240,14 @@ static int qemu_apply(const Hook *h, gboolean prepare, GError **error)
 	if (sk && ports->len &&
 	    port_snapshot_take_bridges(sk, (const char *const *)bridges->pdata, &snap) < 0)
 		snap = NULL;
+	if (snap) {
+		g_autofree const char **taps = g_new(const char *, ports->len);
+
+		for (guint i = 0; i < ports->len; i++)
+			taps[i] = ((const DomainPort *)g_ptr_array_index(ports, i))->tap;
+		/* unread pins: each port reads its own */
+		port_snapshot_add_pins(snap, taps, (const PortConfig *)cfgs->data, ports->len);
+	}
 	for (guint i = 0; i < ports->len && r == 0; i++) {
 		const DomainPort *p = g_ptr_array_index(ports, i);
 		const PortConfig *cfg = &g_array_index(cfgs, PortConfig, i);

@@ -167,6 +167,9 @@ static int reconcile_fdb(struct nl_sock *sk, const LinkInfo *tap, const LinkInfo
 	gboolean have_plain;
 	int r;
 
+	if (!fdb && !sk)	/* a dry run reads nothing itself */
+		return fail(error, -EOPNOTSUPP, "cannot read the pins of '%s' (this kernel has no "
+			    "'bridge fdb get')", tap->name);
 	if (fdb) {
 		g_autofree char *plain = fdb_key(tap->ifindex, cfg->mac, 0);
 
@@ -247,6 +250,9 @@ static int snapshot_finish(PortSnapshot *s, int vlan_r)
 	GHashTableIter it;
 	gpointer v;
 
+	s->fdb = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	s->pins_known = g_hash_table_new(g_direct_hash, g_direct_equal);
+
 	if (vlan_r == -EOPNOTSUPP)
 		s->vlans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	else if (vlan_r < 0)
@@ -270,7 +276,7 @@ int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap)
 	g_autoptr(PortSnapshot) s = g_new0(PortSnapshot, 1);
 	int r;
 
-	if ((r = link_dump(sk, 0, &s->links)) < 0 || (r = fdb_dump_static(sk, 0, &s->fdb)) < 0)
+	if ((r = link_dump(sk, 0, &s->links)) < 0)
 		return r;
 	/* A kernel without bridge VLAN filtering has no VLANs to dump. */
 	if ((r = snapshot_finish(s, bridge_vlan_dump(sk, &s->vlans))) < 0)
@@ -299,7 +305,6 @@ int port_snapshot_take_bridges(struct nl_sock *sk, const char *const *bridges, P
 	int r;
 
 	s->links = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	s->fdb = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (const char *const *b = bridges; *b; b++) {
 		LinkInfo *br = g_new(LinkInfo, 1);
 
@@ -312,13 +317,66 @@ int port_snapshot_take_bridges(struct nl_sock *sk, const char *const *bridges, P
 		}
 		filtering |= br->vlan_filtering;
 		g_hash_table_replace(s->links, GINT_TO_POINTER(br->ifindex), br);
-		if ((r = link_dump(sk, br->ifindex, &s->links)) < 0 ||
-		    (r = fdb_dump_static(sk, br->ifindex, &s->fdb)) < 0)
+		if ((r = link_dump(sk, br->ifindex, &s->links)) < 0)
 			return r;
 	}
 	if ((r = snapshot_finish(s, filtering ? bridge_vlan_dump(sk, &s->vlans) : -EOPNOTSUPP)) < 0)
 		return r;
 	*snap = g_steal_pointer(&s);
+	return 0;
+}
+
+/**
+ * port_snapshot_add_pins() - read the pins of some ports into a snapshot
+ * @snap:	the snapshot
+ * @taps:	the ports (names), @n of them
+ * @cfgs:	their configurations, @n of them: only those with pin-mac count
+ * @n:		how many
+ *
+ * Asks the kernel about exactly the entries pinning would need: the guest's
+ * MAC in each VLAN of the port, or without a VLAN on a bridge that does not
+ * filter them. A port not read (not in @snap, or the kernel cannot answer
+ * this way) reads its own pins when it is reconciled.
+ *
+ * Return: 0 or -errno (then nothing was added)
+ */
+int port_snapshot_add_pins(PortSnapshot *snap, const char *const *taps, const PortConfig *cfgs,
+			   guint n)
+{
+	g_autoptr(GArray) q = g_array_new(FALSE, TRUE, sizeof(FdbQuery));
+	g_autoptr(GArray) ports = g_array_new(FALSE, FALSE, sizeof(int));
+	int r;
+
+	for (guint i = 0; i < n; i++) {
+		const LinkInfo *tap = g_hash_table_lookup(snap->names, taps[i]);
+		const LinkInfo *br = tap ? g_hash_table_lookup(snap->links,
+							       GINT_TO_POINTER(tap->master)) : NULL;
+		const PortVlanState *vl = tap ? g_hash_table_lookup(snap->vlans,
+								    GINT_TO_POINTER(tap->ifindex)) : NULL;
+		FdbQuery x = { .port = tap ? tap->ifindex : 0 };
+
+		if (!br || !cfgs[i].pin_mac)
+			continue;
+		memcpy(x.mac, cfgs[i].mac, 6);
+		if (!br->vlan_filtering) {
+			g_array_append_val(q, x);
+		} else if (vl) {
+			for (x.vid = vlan_set_next(&vl->vids, 1); x.vid;
+			     x.vid = vlan_set_next(&vl->vids, x.vid + 1))
+				g_array_append_val(q, x);
+		}
+		g_array_append_val(ports, tap->ifindex);
+	}
+	if ((r = fdb_query_static((FdbQuery *)q->data, q->len)) < 0)
+		return r;
+	for (guint i = 0; i < q->len; i++) {
+		const FdbQuery *x = &g_array_index(q, FdbQuery, i);
+
+		if (x->pinned)
+			g_hash_table_add(snap->fdb, fdb_key(x->port, x->mac, x->vid));
+	}
+	for (guint i = 0; i < ports->len; i++)
+		g_hash_table_add(snap->pins_known, GINT_TO_POINTER(g_array_index(ports, int, i)));
 	return 0;
 }
 
@@ -331,6 +389,7 @@ void port_snapshot_free(PortSnapshot *snap)
 	g_clear_pointer(&snap->links, g_hash_table_unref);
 	g_clear_pointer(&snap->vlans, g_hash_table_unref);
 	g_clear_pointer(&snap->fdb, g_hash_table_unref);
+	g_clear_pointer(&snap->pins_known, g_hash_table_unref);
 	g_free(snap);
 }
 
@@ -403,9 +462,12 @@ int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap
 	 * run goes on with the VLANs it would have set). */
 	if (r > 0)
 		vlans = sk ? NULL : &planned;
+	/* the snapshot's pins only for a port they were read for */
 	if (cfg->pin_mac &&
-	    (r = reconcile_fdb(sk, &port, &br, cfg, vlans, snap ? snap->fdb : NULL, changes,
-			       error)) < 0)
+	    (r = reconcile_fdb(sk, &port, &br, cfg, vlans,
+			       snap && g_hash_table_contains(snap->pins_known,
+							     GINT_TO_POINTER(port.ifindex)) ?
+			       snap->fdb : NULL, changes, error)) < 0)
 		return r;
 	return reconcile_flags(sk, &port, cfg, changes, error);
 }

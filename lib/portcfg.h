@@ -18,13 +18,15 @@ typedef struct {
 	gboolean only_isolation;	/* keep isolation on; leave the other flags be */
 } PortConfig;
 
-/* Links, VLANs and static fdb entries of the whole namespace, read in three
- * dumps, so reconciling many ports costs no request per port that is right. */
+/* Links and VLANs of the whole namespace (or of some bridges), read in two
+ * dumps, and the pins of the ports asked about, so that reconciling many
+ * ports costs no request per port that is right. */
 typedef struct {
 	GHashTable *links;	/* ifindex -> LinkInfo * */
 	GHashTable *names;	/* name -> LinkInfo * (in @links) */
 	GHashTable *vlans;	/* ifindex -> PortVlanState * */
-	GHashTable *fdb;	/* fdb_key() of every static entry */
+	GHashTable *fdb;	/* fdb_key() of the pins found on ports in @pins_known */
+	GHashTable *pins_known;	/* ifindex of the ports port_snapshot_add_pins() read */
 } PortSnapshot;
 
 int mac_parse(const char *s, uint8_t mac[6]);
@@ -32,6 +34,8 @@ char *port_config_describe(const PortConfig *cfg);
 int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error);
 int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap);
 int port_snapshot_take_bridges(struct nl_sock *sk, const char *const *bridges, PortSnapshot **snap);
+int port_snapshot_add_pins(PortSnapshot *snap, const char *const *taps,
+			   const PortConfig *cfgs, guint n);
 void port_snapshot_free(PortSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PortSnapshot, port_snapshot_free)
 int port_reconcile(struct nl_sock *sk, const PortSnapshot *snap, const char *tap,
