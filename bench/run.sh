@@ -96,6 +96,21 @@ helper_row() {	# LABEL TARGET(or "") BRIDGE
 		"${target:+<=${target}x $(worst_verdict "$target" le "${ratios[@]}")}"
 	row "  beyond the exec floor ($fm ms)" "" "" "" "" "$(spread "${work[@]}")" ""
 }
+# cmd_runs N STDIN NAME=COMMAND NAME=COMMAND: RUNS bench-exec runs, each
+# alternating the two call by call; sets first ("ms p99 ms p99" of run 1),
+# ratios and abs (each run's ratio and first figure), hrss (peak RSS, KiB).
+cmd_runs() {
+	local out f1 f2
+	ratios=() abs=() first=""
+	for _ in $(seq 1 "$runs"); do
+		out=$($B cmd "$1" "$2" "$3" "$4")
+		read -r _ tm tp hrss f1 < <(sed -n 1p <<< "$out")
+		read -r _ bm bp _ f2 < <(sed -n 2p <<< "$out")
+		ratios+=("$(ratio "$tm" "$bm")") abs+=("$tm")
+		[ -n "$first" ] || first="$tm $tp $bm $bp"
+		[ "$f1$f2" = 00 ] || echo "# failures: ${3%%=*} $f1, ${4%%=*} $f2"
+	done
+}
 declare -A at0 qat
 for n in $sizes; do
 	ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
@@ -161,16 +176,8 @@ for nics in $hooknics; do
 		echo "</devices></domain>"
 	} > /tmp/dom.xml
 	limit=3; [ "$nics" -gt 4 ] && limit=5
-	ratios=() abs=() first=""
-	for _ in $(seq 1 "$runs"); do
-		out=$($B cmd "$((iters / 4 + 3))" /tmp/dom.xml \
-			tapgate="$HOOK --qemu bench start begin -" shell="$here/shell-hook.sh bench start begin -")
-		read -r _ tm tp hrss tf < <(grep ^tapgate <<< "$out")
-		read -r _ sm sp _ sf < <(grep ^shell <<< "$out")
-		ratios+=("$(ratio "$tm" "$sm")") abs+=("$tm")
-		[ -n "$first" ] || first="$tm $tp $sm $sp"
-		[ "$tf$sf" = 00 ] || echo "# hook failures: tapgate $tf, shell $sf"
-	done
+	cmd_runs "$((iters / 4 + 3))" /tmp/dom.xml tapgate="$HOOK --qemu bench start begin -" \
+		shell="$here/shell-hook.sh bench start begin -"
 	read -r tm tp sm sp <<< "$first"
 	row "hook, $nics NICs, pinning (ms)" "$tm" "$tp" "$sm" "$sp" "$(spread "${ratios[@]}")" \
 		"<=0.35x $(worst_verdict 0.35 le "${ratios[@]}"), <=${limit}ms $(worst_verdict "$limit" le "${abs[@]}")"
@@ -212,16 +219,8 @@ done
 t0=$(date +%s%N); $CLI sync -c test:///tmp/sync.xml > /tmp/sync1.out; t1=$(date +%s%N)
 wrong=$(( (t1 - t0) / 1000000 ))
 row "sync, $syncn ports all wrong (ms)" "$wrong" "" "" "" "" "$(tail -1 /tmp/sync1.out | cut -d: -f2)"
-ratios=() abs=() first=""
-for _ in $(seq 1 "$runs"); do
-	out=$($B cmd "$((smoke ? 2 : 7))" /dev/null tapgate="$CLI sync -c test:///tmp/sync.xml" \
-		virsh="virsh -c test:///tmp/sync.xml dumpxml many")
-	read -r _ tm tp _ tf < <(grep ^tapgate <<< "$out")
-	read -r _ vm vp _ < <(grep ^virsh <<< "$out")
-	ratios+=("$(ratio "$tm" "$vm")") abs+=("$tm")
-	[ -n "$first" ] || first="$tm $tp $vm $vp"
-	[ "$tf" = 0 ] || echo "# sync failures: $tf"
-done
+cmd_runs "$((smoke ? 2 : 7))" /dev/null tapgate="$CLI sync -c test:///tmp/sync.xml" \
+	virsh="virsh -c test:///tmp/sync.xml dumpxml many"
 read -r tm tp vm vp <<< "$first"
 row "sync, $syncn ports all correct (ms)" "$tm" "$tp" "$vm" "$vp" "$(spread "${ratios[@]}")" \
 	"<=200ms $(worst_verdict 200 le "${abs[@]}") (baseline: virsh dumpxml)"

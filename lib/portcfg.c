@@ -305,9 +305,14 @@ int port_snapshot_take_bridges(struct nl_sock *sk, const char *const *bridges, P
 	int r;
 
 	s->links = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	for (const char *const *b = bridges; *b; b++) {
-		LinkInfo *br = g_new(LinkInfo, 1);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
+	for (const char *const *b = bridges; *b; b++) {
+		LinkInfo *br;
+
+		if (!g_hash_table_add(seen, (gpointer)*b))	/* each bridge once */
+			continue;
+		br = g_new(LinkInfo, 1);
 		if ((r = link_get(sk, *b, br)) < 0 || strcmp(br->kind, "bridge") ||
 		    g_hash_table_contains(s->links, GINT_TO_POINTER(br->ifindex))) {
 			g_free(br);
