@@ -143,13 +143,17 @@ static void inspect_bridge_mac(struct nl_sock *sk, const LinkInfo *br, guint *wa
 
 /* What the kernel says about a bridge the policy names, and what follows. */
 static void inspect_bridge(struct nl_sock *sk, const char *name, gboolean needs_filtering,
-			   gboolean managed, guint *warnings)
+			   gboolean managed, gboolean made_by_apply, guint *warnings)
 {
 	LinkInfo br;
 
 	if (!sk || link_get(sk, name, &br) == -ENODEV) {
-		if (sk)
-			printf("    bridge '%s' does not exist (yet)\n", name);
+		/* "(yet)" only where apply makes it: the helper never does */
+		if (sk && made_by_apply)
+			printf("    bridge '%s' does not exist yet ('tapgate apply' makes it)\n", name);
+		else if (sk)
+			printf("    bridge '%s' does not exist, and 'tapgate apply' does not make it "
+			       "(without 'managed = true' in [bridge %s])\n", name, name);
 		return;
 	}
 	if (strcmp(br.kind, "bridge")) {
@@ -271,7 +275,7 @@ static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 			}
 		} else {
 			inspect_bridge(sk, n->bridge, n->vlan.mode != PORT_PLAIN, b && b->managed,
-				       warnings);
+				       (b && b->managed) || n->vxlan.vni, warnings);
 		}
 		if (n->vxlan.vni)
 			inspect_vxlan(sk, n, warnings);
@@ -338,7 +342,7 @@ int cmd_check(int argc, char **argv)
 		printf("  bridge %s (%s)%s", b->name, b->origin, b->managed ? ", managed" : "");
 		print_quota(&b->quota);
 		printf("\n");
-		inspect_bridge(sk, b->name, FALSE, b->managed, &warnings);
+		inspect_bridge(sk, b->name, FALSE, b->managed, b->managed, &warnings);
 	}
 	print_networks(p, sk, &warnings);
 	if (sk)
