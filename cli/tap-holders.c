@@ -14,9 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "tap-holders.h"
 #include "tg-util.h"
+
+/* /dev/net/tun: the misc device 10:200 (Documentation/admin-guide/devices.txt) */
+#define TUN_MAJOR 10
+#define TUN_MINOR 200
 
 static void holder_free(gpointer p)
 {
@@ -79,18 +84,16 @@ static gboolean scan_process(int proc, const char *pid, GHashTable *by_name)
 	}
 	while ((e = readdir(d))) {
 		g_autofree char *link = NULL, *info_path = NULL, *info = NULL, *iff = NULL;
-		char target[64];
-		ssize_t n;
+		struct stat fst;
 		char *line;
 
 		if (e->d_name[0] == '.')
 			continue;
+		/* The tun device by its number, not by the link's path: that one
+		 * depends on the holder's and our roots (a chroot, a container). */
 		link = g_strdup_printf("%s/fd/%s", pid, e->d_name);
-		n = readlinkat(proc, link, target, sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		if (strcmp(target, "/dev/net/tun"))
+		if (fstatat(proc, link, &fst, 0) < 0 || !S_ISCHR(fst.st_mode) ||
+		    fst.st_rdev != makedev(TUN_MAJOR, TUN_MINOR))
 			continue;
 		info_path = g_strdup_printf("%s/fdinfo/%s", pid, e->d_name);
 		info = read_small(proc, info_path, NULL);

@@ -94,7 +94,9 @@ check "tapgate-selinux (noarch) ships its README and the compiled module, which 
 root=$(mktemp -d /tmp/tapgate-rpmroot.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 in_root() { rpm --root "$root" --dbpath /var/lib/rpm "$@"; }
-rpm_install() { in_root --force-debian --nodeps "$@"; }	# -i or -U; Debian's rpm wants the flag
+# -i or -U; Debian 12's rpm wants --force-debian (13's has no such option)
+force_debian=$(rpm --help 2>&1 | grep -q -- --force-debian && echo --force-debian)
+rpm_install() { in_root $force_debian --nodeps "$@"; }
 make_root() {
 	local a bb
 	bb=$(command -v busybox) || { echo "no busybox (Debian: busybox-static)"; return 1; }
