@@ -6,7 +6,9 @@
  *	each bridge helper N times, as QEMU drives it (socketpair, fork/exec
  *	"--use-vnet --fd=N --br=BRIDGE", recvmsg, then waitpid: QEMU waits for
  *	the helper to exit); time from fork to exit, the fd held until then;
- *	the tap is closed after, so the bridge keeps its size.
+ *	the tap is closed after, so the bridge keeps its size. "PATH ARG..."
+ *	puts ARGs first (tapgate run's "--queues=4"); every fd of the reply
+ *	is received and held likewise.
  *   bench-exec burst N K BRIDGE NAME=PATH NAME=PATH...
  *	N rounds of K calls of each helper at once (all forked, then all
  *	reaped); prints taps per second (the median round) instead of ms.
@@ -45,18 +47,28 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int recv_fd(int sock)
+#define MAX_FDS 256
+
+/* Every fd of the reply into @fds; how many (0 on failure). */
+static int recv_fds(int sock, int *fds)
 {
-	char buf[1], ctl[CMSG_SPACE(sizeof(int))];
+	char buf[1], ctl[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 	struct iovec iov = { buf, 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
 			      .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *c;
-	int fd = -1;
 
-	if (recvmsg(sock, &msg, 0) == 1 && (c = CMSG_FIRSTHDR(&msg)) && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+	if (recvmsg(sock, &msg, 0) != 1 || !(c = CMSG_FIRSTHDR(&msg)) ||
+	    c->cmsg_type != SCM_RIGHTS)
+		return 0;
+	memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+	return (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+}
+
+static void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
 }
 
 /* Fork and exec a helper as QEMU does; the socket to read the fd from. */
@@ -72,10 +84,18 @@ static pid_t start_helper(const Prog *p, const char *bridge, int *sock)
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
+		g_auto(GStrv) words = g_strsplit(p->what, " ", -1);
+		g_autoptr(GPtrArray) args = g_ptr_array_new();
 
+		for (char **w = words; *w; w++)
+			g_ptr_array_add(args, *w);
+		g_ptr_array_add(args, "--use-vnet");
+		g_ptr_array_add(args, fdarg);
+		g_ptr_array_add(args, brarg);
+		g_ptr_array_add(args, NULL);
 		close(sv[0]);
 		dup2(null, 2);
-		execl(p->what, p->what, "--use-vnet", fdarg, brarg, (char *)NULL);
+		execv(words[0], (char **)args->pdata);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -83,51 +103,49 @@ static pid_t start_helper(const Prog *p, const char *bridge, int *sock)
 	return pid;
 }
 
-/* Receive the fd, reap the helper; FALSE on any failure. */
-static gboolean finish_helper(Prog *p, pid_t pid, int sock, int *fd)
+/* Receive the fds, reap the helper; FALSE on any failure. */
+static gboolean finish_helper(Prog *p, pid_t pid, int sock, int *fds, int *n)
 {
 	struct rusage ru;
 	int status;
 
-	*fd = recv_fd(sock);
+	*n = recv_fds(sock, fds);
 	close(sock);
 	wait4(pid, &status, 0, &ru);
 	p->maxrss = MAX(p->maxrss, ru.ru_maxrss);
-	return *fd >= 0 && WIFEXITED(status) && !WEXITSTATUS(status);
+	return *n > 0 && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
 static void run_helper(Prog *p, const char *bridge)
 {
 	double t0 = now_ms(), t1;
-	int sock, fd;
+	int sock, fds[MAX_FDS], n;
 	pid_t pid = start_helper(p, bridge, &sock);
-	gboolean ok = finish_helper(p, pid, sock, &fd);
+	gboolean ok = finish_helper(p, pid, sock, fds, &n);
 
 	t1 = now_ms();
 	if (ok)
 		g_array_append_val(p->ms, (double){ t1 - t0 });
 	else
 		p->failures++;
-	if (fd >= 0)
-		close(fd);
+	close_fds(fds, n);
 }
 
 /* K calls at once; one sample of taps per second. */
 static void run_burst(Prog *p, int k, const char *bridge)
 {
 	g_autofree pid_t *pids = g_new(pid_t, k);
-	g_autofree int *socks = g_new(int, k), *fds = g_new(int, k);
+	g_autofree int *socks = g_new(int, k), *fds = g_new(int, k * MAX_FDS), *n = g_new(int, k);
 	double t0 = now_ms(), t1;
 	int failed = 0;
 
 	for (int i = 0; i < k; i++)
 		pids[i] = start_helper(p, bridge, &socks[i]);
 	for (int i = 0; i < k; i++)
-		failed += !finish_helper(p, pids[i], socks[i], &fds[i]);
+		failed += !finish_helper(p, pids[i], socks[i], fds + i * MAX_FDS, &n[i]);
 	t1 = now_ms();
 	for (int i = 0; i < k; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+		close_fds(fds + i * MAX_FDS, n[i]);
 	if (failed)
 		p->failures += failed;
 	else

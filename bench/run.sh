@@ -130,6 +130,32 @@ for b in 0 1 2 3; do ports "br$b" $((links / 4)) "q${b}x"; done
 helper_row "helper, $links links over 4 bridges (ms)" 0.5 br0
 row "helper peak RSS (KiB)" "$rss" "" "$qrss0" "" "" "<2048 $(verdict "$rss" 2047)"
 
+# Multiqueue (tapgate run's --queues=N): one run alternates qemu-bridge-helper
+# (one queue, all it can do) with tapgate-helper for 1, 4 and 8 queues of one
+# tap, on an empty bridge; each row is its ratio to qemu-bridge-helper, and
+# the last one what each queue beyond the first adds.
+ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
+fresh_bridges 1
+declare -A qr qms
+for _ in $(seq 1 "$runs"); do
+	out=$($B helper "$iters" br0 qbh="$QBH" q1="$HELPER --queues=1" q4="$HELPER --queues=4" \
+		q8="$HELPER --queues=8")
+	read -r _ qm qp _ qf < <(grep ^qbh <<< "$out")
+	for q in 1 4 8; do
+		read -r _ tm tp _ tf < <(grep "^q$q " <<< "$out")
+		[ "$tf$qf" = 00 ] || echo "# failures: --queues=$q $tf, qemu-bridge-helper $qf"
+		qr[$q]+="$(ratio "$tm" "$qm") "
+		[ -n "${qms[$q]:-}" ] || qms[$q]="$tm $tp $qm $qp"
+	done
+done
+for q in 1 4 8; do
+	read -r tm tp qm qp <<< "${qms[$q]}"
+	# shellcheck disable=SC2086
+	row "helper --queues=$q, 0 ports (ms)" "$tm" "$tp" "$qm" "$qp" "$(spread ${qr[$q]})" ""
+done
+row "  each queue beyond the first (ms)" "$(awk -v a="${qms[8]%% *}" -v b="${qms[1]%% *}" \
+	'BEGIN { printf "%.3f", (a - b) / 7 }')" "" "" "" "" ""
+
 # BURST calls at once on one bridge with a quota (tapgate counts every call
 # under the bridge's lock; qemu-bridge-helper has no quotas): taps per second.
 ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del

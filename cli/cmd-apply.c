@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * 'tapgate apply': make what the policy declares (bridges, VLAN filtering,
- * sub-interfaces, VXLAN ports), so that the setuid helper only attaches.
+ * sub-interfaces, VXLAN ports, persistent taps), so that the setuid helper
+ * only attaches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,8 +106,8 @@ int cmd_apply(int argc, char **argv)
 	for (guint i = 0; i < plan->problems->len; i++)
 		fprintf(stderr, "tapgate apply: %s\n", (char *)g_ptr_array_index(plan->problems, i));
 	if (plan->left_out)
-		fprintf(stderr, "tapgate apply: %u of %u networks and managed bridges left out\n",
-			plan->left_out, plan->units);
+		fprintf(stderr, "tapgate apply: %u of %u networks%s left out\n", plan->left_out,
+			plan->units, plan->taps ? ", managed bridges and taps" : " and managed bridges");
 	if (!opt_dry_run && apply_run(sk, plan, &err) < 0) {
 		fprintf(stderr, "tapgate apply: %s\n", err->message);
 		return 1;

@@ -15,6 +15,7 @@
 #include "netprep.h"
 #include "vxlan.h"
 #include "netlink.h"
+#include "helper-args.h"
 #include "policy.h"
 #include "secfile.h"
 #include "tapgate.h"
@@ -282,6 +283,42 @@ static void print_networks(const Policy *p, struct nl_sock *sk, guint *warnings)
 	}
 }
 
+/* The [tap] sections: "tap vm1 (FILE:LINE): persistent, user alice, group
+ * kvm, network lan100, multi-queue, MTU 9000, MAC fe:54:00:12:34:56". */
+static void print_taps(const Policy *p)
+{
+	for (guint i = 0; i < p->taps->len; i++) {
+		const PolicyTap *t = g_ptr_array_index(p->taps, i);
+		struct passwd *pw = t->has_user ? getpwuid(t->user) : NULL;
+		struct group *gr = t->has_group ? getgrgid(t->group) : NULL;
+		const uint8_t *m = t->mac;
+
+		printf("  tap %s (%s): persistent, made by 'tapgate apply'", t->name, t->origin);
+		if (pw)
+			printf(", user %s", pw->pw_name);
+		else if (t->has_user)
+			printf(", uid %u", (unsigned int)t->user);
+		if (gr)
+			printf(", group %s", gr->gr_name);
+		else if (t->has_group)
+			printf(", gid %u", (unsigned int)t->group);
+		if (t->network)
+			printf(", network %s", t->network);
+		else
+			printf(", bridge %s", t->bridge);
+		if (t->vid)
+			printf(", VLAN %u", t->vid);
+		if (t->multi_queue)
+			printf(", multi-queue");
+		if (t->mtu)
+			printf(", MTU %u", t->mtu);
+		if (t->has_mac)
+			printf(", MAC %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+			       m[5]);
+		printf("\n");
+	}
+}
+
 /* What 'tapgate apply' would do with this policy, and what it cannot. */
 static void print_apply_plan(struct nl_sock *sk, const Policy *p, guint *warnings)
 {
@@ -331,6 +368,8 @@ int cmd_check(int argc, char **argv)
 	       (char *)g_ptr_array_index(p->sources, 0), p->rules->len,
 	       p->rules->len == 1 ? "" : "s", p->bridges->len, p->bridges->len == 1 ? "" : "s",
 	       p->networks->len, p->networks->len == 1 ? "" : "s");
+	if (p->taps->len)
+		printf(", %u tap%s", p->taps->len, p->taps->len == 1 ? "" : "s");
 	for (guint i = 1; i < p->sources->len; i++)
 		printf("%s %s", i == 1 ? "; also read" : ",", (char *)g_ptr_array_index(p->sources, i));
 	printf("\n");
@@ -345,6 +384,7 @@ int cmd_check(int argc, char **argv)
 		inspect_bridge(sk, b->name, FALSE, b->managed, b->managed, &warnings);
 	}
 	print_networks(p, sk, &warnings);
+	print_taps(p);
 	if (sk)
 		print_apply_plan(sk, p, &warnings);
 	if (warnings)
@@ -403,11 +443,16 @@ static const char *apply_refusal(struct nl_sock *sk, const Policy *p, const Poli
 int cmd_explain(int argc, char **argv)
 {
 	static char *opt_user, *opt_br;
-	static int opt_vlan;
+	static int opt_vlan, opt_queues;
+	static gboolean opt_vhost;
 	const GOptionEntry entries[] = {
 		{ "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "The caller (name or uid)", "USER" },
 		{ "br", 'b', 0, G_OPTION_ARG_STRING, &opt_br, "The bridge or network", "NAME" },
 		{ "vlan", 0, 0, G_OPTION_ARG_INT, &opt_vlan, "The VLAN asked for (--vlan=ID)", "ID" },
+		{ "queues", 0, 0, G_OPTION_ARG_INT, &opt_queues,
+		  "A multiqueue tap of N queues (tapgate run's queues=N)", "N" },
+		{ "vhost", 0, 0, G_OPTION_ARG_NONE, &opt_vhost,
+		  "With vhost-net descriptors from the helper (vhost=on)", NULL },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- dry-run the helper's decision");
@@ -421,7 +466,7 @@ int cmd_explain(int argc, char **argv)
 	PolicyCaller caller = { 0 };
 	PortPreflight pf;
 	int pr = 0;
-	PolicyRequest req;
+	PolicyRequest req = { 0 };
 	PolicyDecision d;
 	const PolicyTarget *t;
 	int r;
@@ -434,6 +479,10 @@ int cmd_explain(int argc, char **argv)
 		return usage_error("'--user' and '--br' are required", "explain");
 	if (opt_vlan < 0 || opt_vlan > VLAN_VID_MAX)
 		return usage_error("'--vlan' must be a VLAN id (1-4094)", "explain");
+	if (opt_queues < 0 || opt_queues > HELPER_MAX_QUEUES)
+		return usage_error("'--queues' must be a number from 1 to 256", "explain");
+	if (opt_vhost && !opt_queues)
+		opt_queues = 1;		/* as tapgate run asks the helper */
 	quser = tg_quote(opt_user);
 	r = caller_of(opt_user, &caller, &groups);
 	if (r < 0) {
@@ -449,6 +498,8 @@ int cmd_explain(int argc, char **argv)
 	}
 	req.name = opt_br;
 	req.vlan = (unsigned int)opt_vlan;
+	req.queues = (unsigned int)opt_queues;
+	req.vhost = opt_vhost;
 	d = policy_decide(p, &caller, &req);
 	t = &d.target;
 	/* The helper's own preflight: allowed is not enough if it will refuse. */
@@ -477,6 +528,10 @@ int cmd_explain(int argc, char **argv)
 			printf("  port on bridge %s, VLANs: %s%s\n", t->bridge, v,
 			       t->vlan.mode != PORT_PLAIN && !t->vlan.keep_default_vlan
 				       ? " (the default VLAN removed)" : "");
+		if (req.queues)
+			printf("  one multiqueue tap of %u queue%s (max-queues %u)%s\n", req.queues,
+			       req.queues == 1 ? "" : "s", t->queues.max_queues,
+			       req.vhost ? ", with vhost-net descriptors" : "");
 		if (t->quota.per_user || t->quota.per_group || t->quota.total) {
 			printf("  quota on %s", t->quota_key);
 			print_quota(&t->quota);

@@ -3,13 +3,17 @@
  * 'tapgate status': what the kernel has for the policy's networks: the local
  * ports, and for networks that span hosts the VXLAN device, the remote
  * tunnel endpoints and the remote guest MACs it knows (its own fdb, filled
- * by traffic in static mode, by FRR's zebra in EVPN mode); and the helper's
- * taps that their holders made persistent, which outlive their VMs.
+ * by traffic in static mode, by FRR's zebra in EVPN mode); the persistent
+ * taps the policy declares ([tap]), whether they are as declared and who
+ * holds them; and the helper's taps that their holders made persistent,
+ * which outlive their VMs.
  */
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "apply.h"
 #include "bridge-vlan.h"
 #include "config.h"
 #include "link.h"
@@ -65,12 +69,28 @@ static gboolean in_network(const PolicyNetwork *n, const LinkInfo *br, const Lin
 	return TRUE;
 }
 
+/* "held by pid 4242 (qemu-system-x86), user alice, VM 'vm1'" */
+static void append_holder(GString *s, const TapHolder *h)
+{
+	struct passwd *pw;
+
+	g_string_append_printf(s, "held by pid %d (%s)", (int)h->pid, h->comm ? h->comm : "?");
+	if (h->uid != (uid_t)-1 && (pw = getpwuid(h->uid)))
+		g_string_append_printf(s, ", user %s", pw->pw_name);
+	else if (h->uid != (uid_t)-1)
+		g_string_append_printf(s, ", uid %u", (unsigned int)h->uid);
+	if (h->vm) {
+		g_autofree char *q = tg_quote(h->vm);
+
+		g_string_append_printf(s, ", VM '%s'", q);
+	}
+}
+
 /* "vnet3: held by pid 4242 (qemu-system-x86), user alice, VM 'vm1'" */
 static char *describe_port(const LinkInfo *l, GHashTable *holders, gboolean partial)
 {
 	const TapHolder *h = holders ? g_hash_table_lookup(holders, l->name) : NULL;
 	GString *s = g_string_new(l->name);
-	struct passwd *pw;
 
 	if (strcmp(l->kind, "tun")) {
 		g_string_append_printf(s, ": %s device", *l->kind ? l->kind : "plain");
@@ -83,16 +103,8 @@ static char *describe_port(const LinkInfo *l, GHashTable *holders, gboolean part
 					     ": tap, held by no process");
 		return g_string_free(s, FALSE);
 	}
-	g_string_append_printf(s, ": held by pid %d (%s)", (int)h->pid, h->comm ? h->comm : "?");
-	if (h->uid != (uid_t)-1 && (pw = getpwuid(h->uid)))
-		g_string_append_printf(s, ", user %s", pw->pw_name);
-	else if (h->uid != (uid_t)-1)
-		g_string_append_printf(s, ", uid %u", (unsigned int)h->uid);
-	if (h->vm) {
-		g_autofree char *q = tg_quote(h->vm);
-
-		g_string_append_printf(s, ", VM '%s'", q);
-	}
+	g_string_append(s, ": ");
+	append_holder(s, h);
 	return g_string_free(s, FALSE);
 }
 
@@ -205,6 +217,131 @@ static void print_network(struct nl_sock *sk, const PolicyNetwork *n, GHashTable
 		print_remote(sk, &vx);
 }
 
+/* "user alice, group kvm": names where the system has them. */
+static void append_owner(GString *s, const PolicyTap *t)
+{
+	struct passwd *pw = t->has_user ? getpwuid(t->user) : NULL;
+	struct group *gr = t->has_group ? getgrgid(t->group) : NULL;
+
+	if (pw)
+		g_string_append_printf(s, "user %s", pw->pw_name);
+	else if (t->has_user)
+		g_string_append_printf(s, "uid %u", (unsigned int)t->user);
+	if (t->has_user && t->has_group)
+		g_string_append(s, ", ");
+	if (gr)
+		g_string_append_printf(s, "group %s", gr->gr_name);
+	else if (t->has_group)
+		g_string_append_printf(s, "gid %u", (unsigned int)t->group);
+}
+
+/* What the next 'tapgate apply' would change on the tap, as words. */
+static void append_differences(GString *s, const ApplyPlan *plan, const char *name)
+{
+	static const struct {
+		ApplyKind kind;
+		const char *what;
+	} words[] = {
+		{ APPLY_DELETE_TAP, "its multi-queue flag or an owner (it is made again)" },
+		{ APPLY_TAP_OWNER, "owner" },
+		{ APPLY_SET_MAC, "MAC" },
+		{ APPLY_SET_MTU, "MTU" },
+		{ APPLY_SET_MASTER, "bridge" },
+		{ APPLY_TAP_VLANS, "VLANs" },
+		{ APPLY_SET_UP, "down" },
+	};
+	guint n = 0;
+
+	for (size_t w = 0; w < G_N_ELEMENTS(words); w++)
+		for (guint i = 0; i < plan->steps->len; i++) {
+			const ApplyStep *st = &g_array_index(plan->steps, ApplyStep, i);
+
+			if (st->kind == words[w].kind && !strcmp(st->dev, name)) {
+				g_string_append_printf(s, "%s%s", n++ ? ", " : "NOT as declared: ",
+						       words[w].what);
+				break;
+			}
+		}
+	g_string_append(s, n ? " ('tapgate apply' fixes it)" : "as declared");
+}
+
+/* One line for a [tap]: whose, where, whether it is as declared, its
+ * queues and who holds it. */
+static void print_tap(const PolicyTap *t, GHashTable *links, const ApplyPlan *plan,
+		      GHashTable *holders, gboolean partial)
+{
+	g_autofree char *unit = g_strdup_printf("tap %s", t->name);
+	const char *refused = plan ? g_hash_table_lookup(plan->refused, unit) : NULL;
+	const TapHolder *h = holders ? g_hash_table_lookup(holders, t->name) : NULL;
+	g_autoptr(GString) s = g_string_new(NULL);
+	const LinkInfo *l = NULL;
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, links);
+	while (!l && g_hash_table_iter_next(&it, NULL, &value))
+		if (!strcmp(((const LinkInfo *)value)->name, t->name))
+			l = value;
+	g_string_append_printf(s, "  %s: ", t->name);
+	append_owner(s, t);
+	if (t->network)
+		g_string_append_printf(s, ", network %s", t->network);
+	else if (t->vid)
+		g_string_append_printf(s, ", bridge %s VLAN %u", t->bridge, t->vid);
+	else
+		g_string_append_printf(s, ", bridge %s", t->bridge);
+	g_string_append(s, "; ");
+	if (refused)
+		g_string_append_printf(s, "'tapgate apply' leaves it out: %s", refused);
+	else if (!l)
+		g_string_append(s, "does not exist yet ('tapgate apply' makes it)");
+	else if (!plan)
+		g_string_append(s, "exists (whether as declared is unknown)");
+	else
+		append_differences(s, plan, t->name);
+	if (!l || strcmp(l->kind, "tun") || !l->tun.known) {
+		g_string_append_printf(s, "; %s", t->multi_queue ? "multi-queue" : "single-queue");
+		printf("%s\n", s->str);
+		return;
+	}
+	if (l->tun.multi_queue)
+		g_string_append_printf(s, "; multi-queue, %u queue%s attached", l->tun.num_queues,
+				       l->tun.num_queues == 1 ? "" : "s");
+	else
+		g_string_append_printf(s, "; single-queue, %s", l->carrier ? "attached" :
+							   "not attached");
+	g_string_append(s, "; ");
+	if (h)
+		append_holder(s, h);
+	else
+		g_string_append(s, !holders ? "its holder unknown (/proc unreadable)" :
+				   partial ? "not held by a process of yours (as root: all processes)" :
+					     "held by no process");
+	printf("%s\n", s->str);
+}
+
+/* The [tap] sections (of --network only, with it). */
+static void print_taps(struct nl_sock *sk, const Policy *p, const PolicyNetwork *only,
+		       GHashTable *links, GHashTable *holders, gboolean partial)
+{
+	g_autoptr(ApplyPlan) plan = NULL;
+	g_autoptr(GPtrArray) taps = g_ptr_array_new();
+
+	for (guint i = 0; i < p->taps->len; i++) {
+		const PolicyTap *t = g_ptr_array_index(p->taps, i);
+
+		if (!only || (t->network && !strcmp(t->network, only->name)))
+			g_ptr_array_add(taps, (gpointer)t);
+	}
+	if (!taps->len)
+		return;
+	if (apply_plan(sk, p, &plan, NULL) < 0)
+		plan = NULL;
+	printf("taps (%u):\n", taps->len);
+	for (guint i = 0; i < taps->len; i++)
+		print_tap(g_ptr_array_index(taps, i), links, plan, holders, partial);
+}
+
 static int cmp_tun(gconstpointer a, gconstpointer b)
 {
 	return strcmp(((const TunInfo *)a)->name, ((const TunInfo *)b)->name);
@@ -288,6 +425,7 @@ int cmd_status(int argc, char **argv)
 		if (!only || n == only)
 			print_network(sk, n, links, vlans, holders, partial);
 	}
+	print_taps(sk, p, only, links, holders, partial);
 	print_stray_taps(links);
 	return 0;
 }

@@ -20,6 +20,8 @@ static const struct {
 	{ "sync", cmd_sync, "reconcile running domains' ports with their tapgate metadata" },
 	{ "xml", cmd_xml, "write libvirt <interface>/<network> XML, or attach a NIC" },
 	{ "mac", cmd_mac, "a deterministic, collision-free guest MAC" },
+	{ "port", cmd_port, "put an existing tap on a network of the policy, or take it off" },
+	{ "run", cmd_run, "get taps through the helper and run a VMM with their descriptors" },
 };
 
 static void usage(FILE *f)

@@ -10,3 +10,5 @@ int cmd_status(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_xml(int argc, char **argv);
 int cmd_mac(int argc, char **argv);
+int cmd_port(int argc, char **argv);
+int cmd_run(int argc, char **argv);

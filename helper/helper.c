@@ -6,6 +6,8 @@
  * "HELPER [--use-vnet] --br=BRIDGE --fd=N". We check the policy, create a tap,
  * give it the bridge's MTU and a 0xfe host MAC, attach it, bring it up, and
  * send its fd back over the unix socket N: one byte, one SCM_RIGHTS fd.
+ * 'tapgate run' adds "--queues=N [--vhost]": the same byte with N fds of one
+ * multiqueue tap, then N of /dev/vhost-net, in one message.
  *
  * This program may run setuid root. It trusts nothing it was given: not the
  * environment, not the fds, not the arguments. Every error is one line on
@@ -101,7 +103,8 @@ static G_NORETURN void G_GNUC_PRINTF(1, 2) die(const char *fmt, ...)
 
 static void usage(void)
 {
-	printf("Usage: " PROG " [--use-vnet] [--vlan=ID] --br=BRIDGE|NETWORK --fd=N\n"
+	printf("Usage: " PROG " [--use-vnet] [--vlan=ID] [--queues=N [--vhost]] --br=BRIDGE|NETWORK "
+	       "--fd=N\n"
 	       "\n"
 	       "Create a tap device, attach it to BRIDGE if the policy allows the caller,\n"
 	       "and send its file descriptor over the unix socket N. QEMU and libvirt run\n"
@@ -110,6 +113,8 @@ static void usage(void)
 	       "  --use-vnet   enable the virtio-net header on the tap when available\n"
 	       "  --br=NAME    the bridge to attach to, or a network of the policy\n"
 	       "  --vlan=ID    make the port an access port of VLAN ID, if the policy allows\n"
+	       "  --queues=N   a multiqueue tap: send N descriptors of it (tapgate run)\n"
+	       "  --vhost      and N descriptors of /dev/vhost-net, if the policy allows\n"
 	       "  --fd=N       the unix socket to send the tap's descriptor over\n"
 	       "  --help       show this text\n"
 	       "  --version    show the version\n"
@@ -222,37 +227,41 @@ static void check_socket(int fd)
 		die("'--fd=%d' is not a unix socket", fd);
 }
 
-/* The protocol QEMU's recv_fd() expects: one byte, one SCM_RIGHTS fd. */
-static int send_fd(int sock, int fd)
+/* The most descriptors one reply carries: every queue, and as many vhost-net. */
+#define MAX_FDS (2 * POLICY_MAX_QUEUES)
+
+/* The protocol QEMU's recv_fd() expects: one byte, one SCM_RIGHTS fd; with
+ * --queues, the same byte with every descriptor in one SCM_RIGHTS. */
+static int send_fds(int sock, const int *fds, unsigned int n)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 		struct cmsghdr align;
 	} u;
 	char byte = 0;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+		.msg_control = u.buf, .msg_controllen = CMSG_SPACE(sizeof(int) * n),
 	};
 	struct cmsghdr *cmsg;
-	ssize_t n;
+	ssize_t sent;
 
 	memset(&u, 0, sizeof(u));
 	cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n);
 	/* The socket is the caller's: its buffer may be full on purpose. Wait
 	 * a bounded time for room, never block in sendmsg(). */
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLOUT };
 		int r;
 
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
-			return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
+		sent = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (sent >= 0 || (errno != EINTR && errno != EAGAIN))
+			return sent == 1 ? 0 : (sent < 0 ? -errno : -EIO);
 		do
 			r = poll(&p, 1, SEND_WAIT_MS);
 		while (r < 0 && errno == EINTR);
@@ -270,7 +279,8 @@ static PolicyDecision decide(const HelperArgs *args, uid_t uid, gid_t gid)
 	int n = getgroups(0, NULL);
 	g_autofree gid_t *groups = g_new0(gid_t, MAX(n, 1));
 	PolicyCaller caller = { .uid = uid, .gid = gid, .groups = groups };
-	PolicyRequest request = { .name = args->bridge, .vlan = args->vlan };
+	PolicyRequest request = { .name = args->bridge, .vlan = args->vlan,
+				  .queues = args->queues, .vhost = args->vhost };
 	PolicyDecision d;
 
 	n = getgroups(MAX(n, 0), groups);
@@ -348,14 +358,45 @@ static void target_preflight(struct nl_sock *sk, const PolicyTarget *t, const ch
 	die("%s", err->message);
 }
 
+/* The other queues of a multiqueue tap, while we are root: each one more
+ * fd of /dev/net/tun joined to the tap by name. */
+static void queues_attach(int *fds, unsigned int n, const char *name, gboolean vnet_on)
+{
+	for (unsigned int i = 1; i < n; i++) {
+		int r;
+
+		fds[i] = tap_open_node(TG_TUN_PATH);
+		if (fds[i] < 0)
+			die("cannot open '%s' for queue %u: %s", TG_TUN_PATH, i, tg_strerror(-fds[i]));
+		r = tap_attach_queue(fds[i], name, vnet_on);
+		if (r < 0)
+			die("cannot attach queue %u of tap '%s': %s", i, name, tg_strerror(-r));
+	}
+}
+
+/* One vhost-net descriptor per queue; QEMU sets each one's owner itself. */
+static void vhost_open(int *fds, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		fds[i] = open(TG_VHOST_PATH, O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (fds[i] >= 0)
+			continue;
+		if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+			die("cannot open '%s': %s (load the vhost_net module: 'modprobe vhost_net' "
+			    "as root)", TG_VHOST_PATH, tg_strerror(errno));
+		die("cannot open '%s': %s", TG_VHOST_PATH, tg_strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_auto(HelperArgs) args;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(NlSock) sk = NULL;
-	g_autofree char *qbr = NULL, *ctx = NULL, *vdesc = NULL;
+	g_autofree char *qbr = NULL, *ctx = NULL, *vdesc = NULL, *qdesc = NULL;
 	g_auto(PortState) st = PORTSTATE_INIT;
-	tg_autoclose int tun = -1;
+	int fds[MAX_FDS], tun;
+	unsigned int queues, n_fds;
 	PolicyDecision d;
 	const PolicyTarget *t;
 	PortPreflight pf;
@@ -403,12 +444,15 @@ int main(int argc, char **argv)
 	qbr = tg_quote(args.bridge);
 	log_open(PROG);
 
+	/* only for tapgate run's requests: QEMU's log lines stay as they were */
+	qdesc = args.queues ? g_strdup_printf(" queues=%u vhost=%d", args.queues, args.vhost)
+			    : g_strdup("");
 	/* The decision comes before anything that could tell a caller whether
 	 * a bridge exists. */
 	d = decide(&args, uid, gid);
 	if (!d.allowed) {
-		log_msg(LOG_WARNING, "denied uid=%u bridge=%s vlan=%u: %s", (unsigned)uid, qbr,
-		       args.vlan, d.reason);
+		log_msg(LOG_WARNING, "denied uid=%u bridge=%s vlan=%u%s: %s", (unsigned)uid, qbr,
+			args.vlan, qdesc, d.reason);
 		if (uid == 0)
 			die("access denied by policy: %s", d.reason);
 		die(DENIED_MESSAGE);
@@ -418,7 +462,10 @@ int main(int argc, char **argv)
 	log_ctx = ctx;
 	quota = t->quota.per_user || t->quota.per_group || t->quota.total;
 
-	tun = tap_open_node(TG_TUN_PATH);
+	queues = MAX(args.queues, 1);
+	n_fds = args.vhost ? 2 * queues : queues;
+	/* Never closed: they die with us on failure, and go to the caller on success. */
+	tun = fds[0] = tap_open_node(TG_TUN_PATH);
 	/* no node, or no driver behind it: not a matter of privileges */
 	if (tun == -ENOENT || tun == -ENODEV || tun == -ENXIO)
 		die("cannot open '%s': %s (load the tun module: 'modprobe tun' as root)",
@@ -440,7 +487,7 @@ int main(int argc, char **argv)
 	 * entry happen under the lock in one stretch that the caller cannot
 	 * stop: we are all root here (see the setresuid() above). Should we
 	 * fail later, the tap dies with us and the next call culls its entry. */
-	r = tap_create(tun, uid, args.use_vnet, name, &vnet_on);
+	r = tap_create(tun, uid, args.use_vnet, args.queues > 0, name, &vnet_on);
 	if (r == -EPERM)	/* a 0666 node, opened without privileges */
 		die("cannot create a tap device: %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));
@@ -453,6 +500,9 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("cannot look up tap '%s': %s", name, tg_strerror(-r));
 	tap.ifindex = r;
+	queues_attach(fds, queues, name, vnet_on);
+	if (args.vhost)
+		vhost_open(fds + queues, queues);
 	if (quota) {
 		PortEntry e = { .ifindex = tap.ifindex, .uid = uid, .gid = gid };
 
@@ -497,12 +547,13 @@ int main(int argc, char **argv)
 	r = privs_drop_all();
 	if (r < 0)
 		die("cannot drop capabilities: %s", tg_strerror(-r));
-	r = send_fd(args.fd, tun);
+	r = send_fds(args.fd, fds, n_fds);
 	if (r < 0)
-		die("cannot send the tap's descriptor over '--fd=%d': %s", args.fd, tg_strerror(-r));
+		die("cannot send the tap's descriptor%s over '--fd=%d': %s", n_fds > 1 ? "s" : "",
+		    args.fd, tg_strerror(-r));
 	vdesc = port_vlan_describe(&t->vlan);
-	log_msg(LOG_INFO, "allowed %s tap=%s bridge=%s vlan=%s vnet_hdr=%d", ctx, name, t->bridge,
-	       vdesc, vnet_on);
+	log_msg(LOG_INFO, "allowed %s tap=%s bridge=%s vlan=%s vnet_hdr=%d%s", ctx, name,
+		t->bridge, vdesc, vnet_on, qdesc);
 	policy_decision_clear(&d);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "tap-persist.h"
 #include "tg-util.h"
 #include "vxlan.h"
 
@@ -34,6 +35,12 @@ static int run_step(struct nl_sock *sk, ApplyStep *s)
 	case APPLY_CREATE_VLAN:
 		r = index_of(sk, s->other, &other);
 		return r < 0 ? r : link_create_vlan(sk, s->dev, r, s->vid);
+	case APPLY_CREATE_TAP:
+		return tap_persist_create(s->dev, s->multi_queue, s->owner, s->group);
+	case APPLY_TAP_OWNER:
+		return tap_persist_set_owner(s->dev, s->multi_queue, s->owner, s->group);
+	case APPLY_DELETE_TAP:
+		return tap_persist_delete(s->dev, s->multi_queue);
 	default:
 		break;
 	}
@@ -61,17 +68,58 @@ static int run_step(struct nl_sock *sk, ApplyStep *s)
 		return r == -EEXIST || r == -ENOENT ? 0 : r;
 	case APPLY_SET_UP:
 		return link_set_up(sk, ifindex);
+	case APPLY_SET_ALIAS: {
+		g_autofree char *alias = tap_persist_alias(s->dev);
+
+		return link_set_alias(sk, ifindex, alias);
+	}
+	case APPLY_SET_MAC:
+		return link_set_address(sk, ifindex, s->mac);
+	case APPLY_SET_MTU:
+		return link_set_mtu(sk, ifindex, s->mtu);
+	case APPLY_TAP_VLANS:
+		/* the bridge's default_pvid now: the one the kernel gave the port */
+		r = index_of(sk, s->other, &other);
+		if (r >= 0)
+			r = bridge_vlan_reconcile(sk, ifindex, &s->vlan, other.default_pvid, NULL,
+						  &s->old_vlans);
+		return r < 0 ? r : 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+/* Undo a deletion: the tap made again as it was, as far as it goes. */
+static void remake_tap(struct nl_sock *sk, const LinkInfo *old)
+{
+	const LinkTun *t = &old->tun;
+	LinkInfo now;
+	int ifindex;
+
+	if (tap_persist_create(old->name, t->multi_queue, t->has_owner ? t->owner : (uid_t)-1,
+			       t->has_group ? t->group : (gid_t)-1) < 0 ||
+	    (ifindex = index_of(sk, old->name, &now)) < 0)
+		return;
+	link_set_alias(sk, ifindex, old->alias);
+	link_set_address(sk, ifindex, old->mac);
+	link_set_mtu(sk, ifindex, old->mtu);
+	if (old->master)
+		link_set_master(sk, ifindex, old->master);
+	if (old->flags & IFF_UP)
+		link_set_up(sk, ifindex);
 }
 
 /* Best effort: what cannot be undone any more has gone with its device. */
 static void undo_step(struct nl_sock *sk, const ApplyStep *s)
 {
 	LinkInfo dev;
-	int ifindex = index_of(sk, s->dev, &dev);
+	int ifindex;
 
+	if (s->kind == APPLY_DELETE_TAP) {
+		remake_tap(sk, &s->old);
+		return;
+	}
+	ifindex = index_of(sk, s->dev, &dev);
 	if (ifindex < 0)
 		return;
 	switch (s->kind) {
@@ -80,12 +128,34 @@ static void undo_step(struct nl_sock *sk, const ApplyStep *s)
 	case APPLY_CREATE_VLAN:
 		link_delete(sk, ifindex);
 		break;
+	case APPLY_CREATE_TAP:
+		tap_persist_delete(s->dev, s->multi_queue);
+		break;
+	case APPLY_TAP_OWNER:	/* an owner or group it had; none cannot be put back */
+		tap_persist_set_owner(s->dev, s->multi_queue,
+				      s->old.tun.has_owner ? s->old.tun.owner : (uid_t)-1,
+				      s->old.tun.has_group ? s->old.tun.group : (gid_t)-1);
+		break;
+	case APPLY_SET_ALIAS:
+		link_set_alias(sk, ifindex, s->old.alias);
+		break;
+	case APPLY_SET_MAC:
+		link_set_address(sk, ifindex, s->old.mac);
+		break;
+	case APPLY_SET_MTU:
+		link_set_mtu(sk, ifindex, s->old.mtu);
+		break;
+	case APPLY_TAP_VLANS:
+		bridge_vlan_set(sk, ifindex, &s->old_vlans);
+		break;
+	case APPLY_DELETE_TAP:	/* above */
+		break;
 	case APPLY_BRIDGE_OPTS:
 		link_set_bridge_opts(sk, ifindex, s->filtering >= 0 ? s->old_filtering : -1,
 				     s->default_pvid >= 0 ? s->old_default_pvid : -1);
 		break;
-	case APPLY_SET_MASTER:
-		link_set_master(sk, ifindex, 0);
+	case APPLY_SET_MASTER:	/* back into the bridge it was in (taps), or none */
+		link_set_master(sk, ifindex, s->old.master > 0 ? s->old.master : 0);
 		break;
 	case APPLY_PORT_VLANS:
 		bridge_vlan_set(sk, ifindex, &s->old_vlans);
@@ -118,6 +188,10 @@ static const char *what_failed(const ApplyStep *s, int r)
 		return "the VNI and UDP port belong to another VXLAN device";
 	if (r == -EPROTO)
 		return "the VLANs did not read back as configured";
+	if (r == -EBUSY && s->kind == APPLY_CREATE_TAP)
+		return "a device of that name exists";
+	if (r == -EBUSY && (s->kind == APPLY_TAP_OWNER || s->kind == APPLY_DELETE_TAP))
+		return "a process holds the tap";
 	return tg_strerror(-r);
 }
 

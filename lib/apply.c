@@ -11,9 +11,13 @@
  * true': each with a fixed MAC (no port's MAC can become the bridge's, F3)
  * and up; VLAN filtering on a managed bridge that carries VLANs, with
  * default_pvid 0 (a port nobody has wired yet forwards nothing); 802.1Q
- * sub-interfaces; VXLAN ports with their VLAN mapping and flood entries.
- * It never deletes a link, and removes only flood entries of its VXLAN
- * devices that the policy no longer lists.
+ * sub-interfaces; VXLAN ports with their VLAN mapping and flood entries;
+ * the persistent taps of [tap] sections (tap-persist.c), each with its
+ * owner, MAC, MTU, bridge and VLANs, marked with the alias "tapgate: [tap
+ * NAME]". The only links it deletes are such marked taps that nobody holds:
+ * one the policy no longer declares, or one made again because it cannot
+ * be changed in place. It removes only flood entries of its VXLAN devices
+ * that the policy no longer lists.
  */
 #include <fcntl.h>
 #include <sys/utsname.h>
@@ -23,6 +27,7 @@
 
 #include "apply.h"
 #include "netprep.h"
+#include "tap-persist.h"
 #include "tg-util.h"
 #include "vxlan.h"
 
@@ -122,6 +127,22 @@ static char *mac_str(const uint8_t mac[6], char buf[18])
 	return buf;
 }
 
+/* The first 6 bytes of SHA-256("tapgate WHAT\n<machine id>\nNAME"). */
+static void derived_mac(const char *what, const char *name, uint8_t mac[6])
+{
+	g_autofree char *id = NULL, *seed = NULL;
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	guint8 digest[32];
+	gsize len = sizeof(digest);
+
+	if (!g_file_get_contents("/etc/machine-id", &id, NULL, NULL))
+		id = g_strdup("");
+	seed = g_strdup_printf("tapgate %s\n%s\n%s", what, g_strstrip(id), name);
+	g_checksum_update(sum, (const guchar *)seed, -1);
+	g_checksum_get_digest(sum, digest, &len);
+	memcpy(mac, digest, 6);
+}
+
 /**
  * apply_bridge_mac() - the MAC apply gives a bridge it makes
  * @name:	the bridge
@@ -132,18 +153,26 @@ static char *mac_str(const uint8_t mac[6], char buf[18])
  */
 void apply_bridge_mac(const char *name, uint8_t mac[6])
 {
-	g_autofree char *id = NULL, *seed = NULL;
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-	guint8 digest[32];
-	gsize len = sizeof(digest);
-
-	if (!g_file_get_contents("/etc/machine-id", &id, NULL, NULL))
-		id = g_strdup("");
-	seed = g_strdup_printf("tapgate bridge\n%s\n%s", g_strstrip(id), name);
-	g_checksum_update(sum, (const guchar *)seed, -1);
-	g_checksum_get_digest(sum, digest, &len);
-	memcpy(mac, digest, 6);
+	derived_mac("bridge", name, mac);
 	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+}
+
+/**
+ * apply_tap_mac() - the MAC of a [tap] that declares none
+ * @name:	the tap
+ * @mac:	set to 0xfe and 5 bytes derived from the machine id and the name
+ *
+ * Stable across runs and re-creations; the first byte 0xfe (locally
+ * administered, unicast, high) keeps a bridge from taking it as its own,
+ * as for the helper's taps (link_random_host_mac()).
+ */
+void apply_tap_mac(const char *name, uint8_t mac[6])
+{
+	uint8_t d[6];
+
+	derived_mac("tap", name, d);
+	mac[0] = 0xfe;
+	memcpy(mac + 1, d, 5);
 }
 
 static int read_sys_uint(const char *name, const char *attr, guint64 *value)
@@ -219,6 +248,12 @@ static gboolean bridge_carries_vlans(const Policy *p, const char *bridge)
 		    !strcmp(r->target, bridge) && r->vlans && vlan_set_count(r->vlans))
 			return TRUE;
 	}
+	for (guint i = 0; i < p->taps->len; i++) {
+		const PolicyTap *t = g_ptr_array_index(p->taps, i);
+
+		if (t->bridge && !strcmp(t->bridge, bridge) && t->vid)
+			return TRUE;
+	}
 	return FALSE;
 }
 
@@ -258,6 +293,7 @@ static LinkInfo *plan_bridge(Model *m, const char *name, const PolicyBridge *b, 
 	}
 	if (!l) {
 		l = add_link(m, name, "bridge");
+		l->mtu = 1500;	/* the kernel's, until ports join */
 		apply_bridge_mac(name, l->mac);
 		s = step(m, APPLY_CREATE_BRIDGE, name, "ip link add name %s address %s type bridge%s",
 			 name, mac_str(l->mac, mac),
@@ -332,8 +368,27 @@ static LinkInfo *check_bridge(Model *m, const PolicyNetwork *n, const char *ctx)
 	return l;
 }
 
+/* A bridge whose MTU nobody set follows its smallest port (the kernel's
+ * br_mtu_auto_adjust()): what a [tap] without 'mtu =' then gets. */
+static void bridge_mtu_follow(Model *m, LinkInfo *br)
+{
+	GHashTableIter it;
+	gpointer value;
+	uint32_t min = 0;
+
+	g_hash_table_iter_init(&it, m->links);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const LinkInfo *l = value;
+
+		if (l->master == br->ifindex && l->mtu && (!min || l->mtu < min))
+			min = l->mtu;
+	}
+	if (min)
+		br->mtu = min;
+}
+
 /* Put @dev in @br and bring it up, as far as it is not yet. */
-static gboolean plan_port(Model *m, LinkInfo *dev, const LinkInfo *br, const char *ctx)
+static gboolean plan_port(Model *m, LinkInfo *dev, LinkInfo *br, const char *ctx)
 {
 	ApplyStep *s;
 
@@ -346,6 +401,7 @@ static gboolean plan_port(Model *m, LinkInfo *dev, const LinkInfo *br, const cha
 			 br->name);
 		g_strlcpy(s->other, br->name, sizeof(s->other));
 		dev->master = br->ifindex;
+		bridge_mtu_follow(m, br);
 	}
 	return TRUE;
 }
@@ -406,6 +462,7 @@ static void plan_subif(Model *m, const PolicyNetwork *n, const char *ctx)
 		g_strlcpy(s->other, n->uplink, sizeof(s->other));
 		s->vid = n->uplink_vid;
 		vl = add_link(m, sub, "vlan");
+		vl->mtu = up->mtu;
 		vl->link = up->ifindex;
 		vl->vlan_id = n->uplink_vid;
 	}
@@ -452,6 +509,7 @@ static void plan_vxlan(Model *m, const PolicyNetwork *n, LinkInfo *br, const cha
 		s->vx = (VxlanLink){ .vni = cfg->vni, .local = cfg->local, .port = cfg->port,
 				     .learning = !cfg->evpn, .mtu = vs.mtu };
 		vx = add_link(m, name, "vxlan");
+		vx->mtu = vs.mtu;
 		vx->vxlan_id = cfg->vni;
 		vx->vxlan_local = cfg->local;
 		vx->vxlan_port = cfg->port;
@@ -564,6 +622,307 @@ static void plan_network(Model *m, const PolicyNetwork *n)
 		plan_vxlan(m, n, br, ctx);
 }
 
+/* "user 1000 group 100 multi_queue": the tail of an 'ip tuntap add'. */
+static char *tuntap_args(uid_t owner, gid_t group, gboolean multi_queue)
+{
+	GString *a = g_string_new(NULL);
+
+	if (owner != (uid_t)-1)
+		g_string_append_printf(a, " user %u", (unsigned int)owner);
+	if (group != (gid_t)-1)
+		g_string_append_printf(a, " group %u", (unsigned int)group);
+	if (multi_queue)
+		g_string_append(a, " multi_queue");
+	return g_string_free(a, FALSE);
+}
+
+/* Does a process hold the tap? The kernel counts a multi-queue tap's
+ * queues; a single-queue one has carrier while attached. */
+static gboolean tap_is_held(const LinkInfo *l)
+{
+	return l->tun.num_queues + l->tun.num_disabled_queues > 0 || l->carrier;
+}
+
+/* 'ip tuntap del': @l goes from the model, and is made again after. */
+static void plan_tap_delete(Model *m, LinkInfo *l)
+{
+	ApplyStep *s = step(m, APPLY_DELETE_TAP, l->name, "ip tuntap del dev %s mode tap%s",
+			    l->name, l->tun.multi_queue ? " multi_queue" : "");
+
+	s->multi_queue = l->tun.multi_queue;
+	s->old = *l;
+	g_hash_table_remove(m->links, s->dev);
+}
+
+/* The bridge commands that give @dev the VLANs @want where it has @now. */
+static char *vlan_commands(const char *dev, const PortVlanState *now, const PortVlanState *want)
+{
+	g_autoptr(GString) c = g_string_new(NULL);
+	PortVlanState tagged = *want, extra = { 0 };
+	g_autofree char *t = NULL, *x = NULL;
+	g_auto(GStrv) tr = NULL, xr = NULL;
+
+	for (unsigned int v = vlan_set_next(&want->vids, 1); v; v = vlan_set_next(&want->vids, v + 1))
+		if (vlan_set_has(&want->untagged, v) || v == want->pvid) {
+			vlan_set_del(&tagged.vids, v);
+			g_string_append_printf(c, "%sbridge vlan add dev %s vid %u%s%s", c->len ? "; " : "",
+					       dev, v, v == want->pvid ? " pvid" : "",
+					       vlan_set_has(&want->untagged, v) ? " untagged" : "");
+		}
+	t = vlan_set_format(&tagged.vids);
+	tr = g_strsplit(t, ";", -1);
+	for (char **r = tr; *t && *r; r++)
+		g_string_append_printf(c, "%sbridge vlan add dev %s vid %s", c->len ? "; " : "", dev, *r);
+	for (size_t i = 0; i < G_N_ELEMENTS(extra.vids.bits); i++)
+		extra.vids.bits[i] = now->vids.bits[i] & ~want->vids.bits[i];
+	x = vlan_set_format(&extra.vids);
+	xr = g_strsplit(x, ";", -1);
+	for (char **r = xr; *x && *r; r++)
+		g_string_append_printf(c, "%sbridge vlan del dev %s vid %s", c->len ? "; " : "", dev, *r);
+	return g_string_free(g_steal_pointer(&c), FALSE);
+}
+
+/* The bridge of a [tap]: there (or made by this plan), a bridge, and
+ * filtering VLANs if the tap has some. */
+static LinkInfo *tap_bridge(Model *m, const PolicyTap *t, const char *bridge,
+			    const PortVlan *vlan, const char *ctx)
+{
+	g_autofree char *unit = t->network ? g_strdup_printf("network %s", t->network)
+					   : g_strdup_printf("bridge %s", t->bridge);
+	g_autoptr(GError) err = NULL;
+	LinkInfo *br;
+
+	if (g_hash_table_contains(m->plan->refused, unit)) {
+		problem(m, "%s%s '%s' is left out, and the tap with it", ctx,
+			t->network ? "network" : "bridge", t->network ? t->network : t->bridge);
+		return NULL;
+	}
+	br = lookup(m, bridge);
+	if (!br) {
+		problem(m, "%sbridge '%s' does not exist; create it, or let tapgate make it "
+			"('managed = true' in [bridge %s])", ctx, bridge, bridge);
+		return NULL;
+	}
+	if (strcmp(br->kind, "bridge")) {
+		problem(m, "%s'%s' exists but is not a bridge", ctx, bridge);
+		return NULL;
+	}
+	if (vlan->mode != PORT_PLAIN && br->ifindex > 0 && bridge_vlans_unsupported(br, &err) < 0) {
+		problem(m, "%s%s", ctx, err->message);
+		return NULL;
+	}
+	if (vlan->mode != PORT_PLAIN && !br->vlan_filtering) {
+		problem(m, "%sbridge '%s' does not filter VLANs, and the policy does not let "
+			"tapgate switch it on ('managed = true' in [bridge %s])", ctx, bridge, bridge);
+		return NULL;
+	}
+	if (vlan->mode == PORT_PLAIN && br->vlan_filtering && !vlan->keep_default_vlan) {
+		problem(m, "%sbridge '%s' filters VLANs: give the tap a VLAN ('vlan =' or a "
+			"network), or set 'keep-default-vlan = true' in [bridge %s]", ctx, bridge,
+			bridge);
+		return NULL;
+	}
+	return br;
+}
+
+/*
+ * An existing link of a [tap]'s name: a persistent tap, with the declared
+ * multi-queue flag and owner. What cannot be changed in place (the flag, an
+ * owner or group to unset) is made again if nobody holds it. Return: the
+ * link, NULL if the tap is to be made (again), or (LinkInfo *)-1 after a problem.
+ */
+static LinkInfo *tap_existing(Model *m, const PolicyTap *t, LinkInfo *l, const char *ctx)
+{
+	uid_t owner = t->has_user ? t->user : (uid_t)-1;
+	gid_t group = t->has_group ? t->group : (gid_t)-1;
+	gboolean held = tap_is_held(l), unset, set;
+	g_autofree char *args = NULL;
+	ApplyStep *s;
+
+	if (strcmp(l->kind, "tun") || (l->tun.known && !l->tun.tap)) {
+		g_autofree char *what = !strcmp(l->kind, "tun") ? g_strdup("a tun device") :
+					*l->kind ? g_strdup_printf("a %s device", l->kind) :
+						   g_strdup("a device");
+
+		problem(m, "%s'%s' exists but is %s, not a tap", ctx, t->name, what);
+		return (LinkInfo *)-1;
+	}
+	if (!l->tun.known) {
+		problem(m, "%sthis kernel does not tell whose tap '%s' is (Linux 4.15 and later do)",
+			ctx, t->name);
+		return (LinkInfo *)-1;
+	}
+	if (!l->tun.persist) {
+		problem(m, "%s'%s' exists but is not persistent: a process made it for itself and "
+			"holds it", ctx, t->name);
+		return (LinkInfo *)-1;
+	}
+	unset = (!t->has_user && l->tun.has_owner) || (!t->has_group && l->tun.has_group);
+	if (l->tun.multi_queue != t->multi_queue || unset) {
+		if (held) {
+			problem(m, "%s'%s' %s, and a process holds it: it can be made again only "
+				"when let go", ctx, t->name,
+				l->tun.multi_queue != t->multi_queue
+					? (t->multi_queue ? "is not multi-queue" : "is multi-queue")
+					: "has an owner or group the policy does not declare");
+			return (LinkInfo *)-1;
+		}
+		plan_tap_delete(m, l);
+		return NULL;
+	}
+	set = (t->has_user && (!l->tun.has_owner || l->tun.owner != t->user)) ||
+	      (t->has_group && (!l->tun.has_group || l->tun.group != t->group));
+	if (!set)
+		return l;
+	if (held && !l->tun.multi_queue) {
+		problem(m, "%s'%s' has another owner or group, and a process holds it: a "
+			"single-queue tap can be changed only when let go", ctx, t->name);
+		return (LinkInfo *)-1;
+	}
+	args = tuntap_args(owner, group, l->tun.multi_queue);
+	s = step(m, APPLY_TAP_OWNER, t->name, "ip tuntap add dev %s mode tap%s", t->name, args);
+	s->owner = owner;
+	s->group = group;
+	s->multi_queue = l->tun.multi_queue;
+	s->old = *l;
+	l->tun.has_owner = t->has_user;
+	l->tun.owner = t->has_user ? t->user : l->tun.owner;
+	l->tun.has_group = t->has_group;
+	l->tun.group = t->has_group ? t->group : l->tun.group;
+	return l;
+}
+
+/* A [tap]: made persistent if missing, then its MAC, MTU, bridge, VLANs, up. */
+static void plan_tap(Model *m, const PolicyTap *t)
+{
+	g_autofree char *ctx = g_strdup_printf("tap '%s': ", t->name);
+	uid_t owner = t->has_user ? t->user : (uid_t)-1;
+	gid_t group = t->has_group ? t->group : (gid_t)-1;
+	const char *bridge = NULL;
+	PortVlan vlan;
+	LinkInfo *br, *l;
+	uint8_t mac[6];
+	char a[18];
+	uint32_t mtu;
+	ApplyStep *s;
+
+	if (policy_tap_port(m->policy, t, &bridge, &vlan) < 0) {
+		problem(m, "%sno [network %s] is declared", ctx, t->network);
+		return;
+	}
+	if (!(br = tap_bridge(m, t, bridge, &vlan, ctx)))
+		return;
+	l = lookup(m, t->name);
+	if (l && (l = tap_existing(m, t, l, ctx)) == (LinkInfo *)-1)
+		return;
+	if (!l) {
+		g_autofree char *args = tuntap_args(owner, group, t->multi_queue);
+		g_autofree char *alias = tap_persist_alias(t->name);
+
+		s = step(m, APPLY_CREATE_TAP, t->name, "ip tuntap add dev %s mode tap%s", t->name,
+			 args);
+		s->owner = owner;
+		s->group = group;
+		s->multi_queue = t->multi_queue;
+		l = add_link(m, t->name, "tun");
+		l->mtu = 1500;	/* the tun driver's */
+		l->tun = (LinkTun){ .known = TRUE, .tap = TRUE, .persist = TRUE,
+				    .has_owner = t->has_user, .owner = t->user,
+				    .has_group = t->has_group, .group = t->group,
+				    .multi_queue = t->multi_queue };
+		s = step(m, APPLY_SET_ALIAS, t->name, "ip link set dev %s alias '%s'", t->name, alias);
+		g_strlcpy(l->alias, alias, sizeof(l->alias));
+	}
+	if (t->has_mac)
+		memcpy(mac, t->mac, 6);
+	else
+		apply_tap_mac(t->name, mac);
+	if (memcmp(l->mac, mac, 6)) {
+		s = step(m, APPLY_SET_MAC, t->name, "ip link set dev %s address %s", t->name,
+			 mac_str(mac, a));
+		memcpy(s->mac, mac, 6);
+		s->old = *l;
+		memcpy(l->mac, mac, 6);
+	}
+	mtu = t->mtu ? t->mtu : br->mtu ? br->mtu : 1500;
+	if (l->mtu != mtu) {
+		s = step(m, APPLY_SET_MTU, t->name, "ip link set dev %s mtu %u", t->name, mtu);
+		s->mtu = mtu;
+		s->old = *l;
+		l->mtu = mtu;
+		if (l->master == br->ifindex)
+			bridge_mtu_follow(m, br);
+	}
+	if (l->master != br->ifindex) {
+		const PortVlanState *had = vlans_of(m, l);
+
+		s = step(m, APPLY_SET_MASTER, t->name, "ip link set dev %s master %s", t->name,
+			 br->name);
+		g_strlcpy(s->other, br->name, sizeof(s->other));
+		s->old = *l;
+		l->master = br->ifindex;
+		bridge_mtu_follow(m, br);
+		/* the kernel's VLANs of a new port, not the other bridge's */
+		if (had)
+			g_hash_table_remove(m->vlans, GINT_TO_POINTER(l->ifindex));
+	}
+	if (br->vlan_filtering) {
+		const PortVlanState *have = vlans_of(m, l);
+		PortVlanState now = { 0 }, want;
+
+		if (have)
+			now = *have;
+		else if (br->default_pvid) {	/* what the kernel gives a new port */
+			vlan_set_add(&now.vids, br->default_pvid);
+			vlan_set_add(&now.untagged, br->default_pvid);
+			now.pvid = br->default_pvid;
+		}
+		bridge_vlan_expected(&vlan, br->default_pvid, &want);
+		if (!bridge_vlan_state_equal(&now, &want)) {
+			g_autofree char *cmd = vlan_commands(t->name, &now, &want);
+
+			s = step(m, APPLY_TAP_VLANS, t->name, "%s", cmd);
+			g_strlcpy(s->other, br->name, sizeof(s->other));
+			s->vlan = vlan;
+		}
+	}
+	plan_up(m, l);
+}
+
+static int cmp_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Taps apply made (its alias on them) that no [tap] declares any more:
+ * deleted, unless a process holds them. */
+static void plan_stale_taps(Model *m)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, m->links);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		LinkInfo *l = value;
+		g_autofree char *alias = tap_persist_alias(l->name);
+
+		if (!strcmp(l->kind, "tun") && l->tun.known && l->tun.tap && l->tun.persist &&
+		    !strcmp(l->alias, alias) && !policy_find_tap(m->policy, l->name))
+			g_ptr_array_add(names, l->name);
+	}
+	g_ptr_array_sort(names, cmp_name);	/* the same order in a dry run and a run */
+	for (guint i = 0; i < names->len; i++) {
+		LinkInfo *l = lookup(m, g_ptr_array_index(names, i));
+
+		if (tap_is_held(l))
+			problem(m, "tap '%s' is no longer declared, but a process holds it: left as "
+				"it is", l->name);
+		else
+			plan_tap_delete(m, l);
+	}
+}
+
 static int model_load(Model *m, GError **error)
 {
 	g_autoptr(GHashTable) by_index = NULL;
@@ -598,28 +957,35 @@ static int model_load(Model *m, GError **error)
 	return 0;
 }
 
-/* One pass over the units (managed bridges, then networks), @skip left out;
- * a unit that has a problem is marked in @skip. TRUE if none newly had one. */
+/* One pass over the units (managed bridges, then networks, then taps, which
+ * stand on them), @skip left out; a unit that has a problem is marked in
+ * @skip. TRUE if none newly had one. */
 static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
 {
 	const Policy *p = m->policy;
+	const guint nb = p->bridges->len, nn = p->networks->len;
 	gboolean stable = TRUE;
 	guint u = 0;
 
-	for (guint i = 0; i < p->bridges->len + p->networks->len; i++) {
-		const PolicyBridge *b = i < p->bridges->len ? g_ptr_array_index(p->bridges, i) : NULL;
+	for (guint i = 0; i < nb + nn + p->taps->len; i++) {
+		const PolicyBridge *b = i < nb ? g_ptr_array_index(p->bridges, i) : NULL;
+		const PolicyNetwork *n = i >= nb && i < nb + nn ? g_ptr_array_index(p->networks,
+										      i - nb) : NULL;
+		const PolicyTap *t = i >= nb + nn ? g_ptr_array_index(p->taps, i - nb - nn) : NULL;
 		guint before = m->plan->problems->len;
 
 		if (b && (!b->managed || !strcmp(b->name, "*")))
 			continue;
 		g_free(m->unit);
-		m->unit = b ? g_strdup_printf("bridge %s", b->name)
-			    : g_strdup_printf("network %s", ((const PolicyNetwork *)g_ptr_array_index(
-								  p->networks, i - p->bridges->len))->name);
+		m->unit = b ? g_strdup_printf("bridge %s", b->name) :
+			  n ? g_strdup_printf("network %s", n->name) :
+			      g_strdup_printf("tap %s", t->name);
 		if (!skip[u] && b)
 			plan_bridge(m, b->name, b, "");
+		else if (!skip[u] && n)
+			plan_network(m, n);
 		else if (!skip[u])
-			plan_network(m, g_ptr_array_index(p->networks, i - p->bridges->len));
+			plan_tap(m, t);
 		if (!skip[u] && m->plan->problems->len > before) {
 			skip[u] = TRUE;
 			stable = FALSE;
@@ -627,6 +993,7 @@ static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
 		u++;
 	}
 	g_clear_pointer(&m->unit, g_free);
+	plan_stale_taps(m);
 	*units = u;
 	return stable;
 }
@@ -638,7 +1005,7 @@ static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
  * @plan:	set to the plan: its steps in order, and its problems
  * @error:	set if the kernel's state cannot be read
  *
- * Each managed bridge and each network is a unit: one with a problem is
+ * Each managed bridge, each network and each tap is a unit: one with a problem is
  * left out whole (plan->left_out counts them), the others are planned as if
  * it were not in the policy, so that nothing is half made.
  *
@@ -647,12 +1014,14 @@ static gboolean plan_pass(Model *m, gboolean *skip, guint *units)
 int apply_plan(struct nl_sock *sk, const Policy *policy, ApplyPlan **plan, GError **error)
 {
 	Model m = { .sk = sk, .policy = policy };
-	g_autofree gboolean *skip = g_new0(gboolean, policy->bridges->len + policy->networks->len);
+	g_autofree gboolean *skip = g_new0(gboolean, policy->bridges->len + policy->networks->len +
+						  policy->taps->len);
 	gboolean stable = FALSE;
 	int r = 0;
 
 	m.plan = g_new0(ApplyPlan, 1);
 	m.plan->problems = g_ptr_array_new_with_free_func(g_free);
+	m.plan->taps = policy->taps->len;
 	m.plan->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	/* Leaving a unit out can only take steps away from the others; a few
 	 * passes find the units that stand on their own. */

@@ -5,3 +5,4 @@
 
 int guest_mac(const char *uuid, unsigned int index, unsigned int attempt, uint8_t mac[6]);
 char *mac_format(const uint8_t mac[6]);
+int mac_parse(const char *s, uint8_t mac[6]);

@@ -2,7 +2,9 @@
 /*
  * Parsing "[--use-vnet] --br=BRIDGE --fd=N" in any order, as QEMU's
  * net_bridge_run_helper() and libvirt's virNetDevBridgeHelper build it, plus
- * "--vlan=ID" from helper="tapgate-helper --vlan=100" in QEMU's -netdev.
+ * "--vlan=ID" from helper="tapgate-helper --vlan=100" in QEMU's -netdev, and
+ * tapgate run's "--queues=N" and "--vhost", which change the reply (N tap
+ * descriptors, then N vhost-net ones) and so are never sent by QEMU.
  * Pure, so it can be unit-tested and fuzzed on its own.
  */
 #include <limits.h>
@@ -12,6 +14,20 @@
 #include "ifname.h"
 #include "tg-util.h"
 #include "vlan.h"
+
+static int parse_queues(const char *s, unsigned int *queues, GError **error)
+{
+	g_autofree char *q = tg_quote(s);
+	guint64 v;
+
+	if (tg_parse_uint(s, HELPER_MAX_QUEUES, &v) < 0 || v < 1) {
+		g_set_error(error, TG_ERROR, EINVAL,
+			    "'--queues=%s' is not a number from 1 to %d", q, HELPER_MAX_QUEUES);
+		return -EINVAL;
+	}
+	*queues = (unsigned int)v;
+	return 0;
+}
 
 static int parse_fd(const char *s, int *fd, GError **error)
 {
@@ -76,6 +92,15 @@ int helper_args_parse(HelperArgs *args, int argc, char *const *argv, GError **er
 				g_set_error(error, TG_ERROR, EINVAL, "'--vlan': %s", err->message);
 				return -EINVAL;
 			}
+		} else if (g_str_has_prefix(a, "--queues=")) {
+			if (args->queues) {
+				g_set_error(error, TG_ERROR, EINVAL, "'--queues' given twice");
+				return -EINVAL;
+			}
+			if (parse_queues(a + strlen("--queues="), &args->queues, error) < 0)
+				return -EINVAL;
+		} else if (!strcmp(a, "--vhost")) {
+			args->vhost = TRUE;
 		} else if (g_str_has_prefix(a, "--fd=")) {
 			if (args->fd >= 0) {
 				g_set_error(error, TG_ERROR, EINVAL, "'--fd' given twice");
@@ -98,6 +123,10 @@ int helper_args_parse(HelperArgs *args, int argc, char *const *argv, GError **er
 	}
 	if (args->fd < 0) {
 		g_set_error(error, TG_ERROR, EINVAL, "missing '--fd=N'");
+		return -EINVAL;
+	}
+	if (args->vhost && !args->queues) {
+		g_set_error(error, TG_ERROR, EINVAL, "'--vhost' needs '--queues=N'");
 		return -EINVAL;
 	}
 	return ifname_validate(args->bridge, "bridge or network name", error);

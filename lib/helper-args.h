@@ -2,13 +2,18 @@
 #pragma once
 #include <glib.h>
 
-/* The command line QEMU and libvirt give a bridge helper. */
+/* The kernel's MAX_TAP_QUEUES: more is never a valid request. */
+#define HELPER_MAX_QUEUES 256
+
+/* The command line QEMU and libvirt give a bridge helper, and tapgate run's. */
 typedef struct {
 	gboolean use_vnet;
 	gboolean help;
 	gboolean version;
 	char *bridge;	/* a bridge or a network */
 	unsigned int vlan;	/* --vlan=ID, or 0 */
+	unsigned int queues;	/* --queues=N: N descriptors of one multiqueue tap; 0 not given */
+	gboolean vhost;		/* --vhost: and N of /dev/vhost-net */
 	int fd;		/* -1 when not given */
 } HelperArgs;
 

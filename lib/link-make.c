@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Making and changing shared devices: bridges, 802.1Q sub-interfaces, VXLAN
- * ports. Only 'tapgate apply' (root) does this; the setuid helper never
- * links this file.
+ * ports; the MTU and alias of persistent taps. Only 'tapgate apply' (root)
+ * does this; the setuid helper never links this file.
  */
 #include <string.h>
 #include <arpa/inet.h>
@@ -206,6 +206,43 @@ int link_delete(struct nl_sock *sk, int ifindex)
 	g_autoptr(NlMsg) msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
 
 	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_mtu() - set a link's MTU
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ * @mtu:	the MTU
+ *
+ * Return: 0 or -errno (-EINVAL: outside what the device takes)
+ */
+int link_set_mtu(struct nl_sock *sk, int ifindex, uint32_t mtu)
+{
+	/* == ip link set dev X mtu MTU */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+
+	if (!msg || nla_put_u32(msg, IFLA_MTU, mtu) < 0)
+		return -ENOMEM;
+	return tg_nl_transact(sk, msg, NULL, NULL);
+}
+
+/**
+ * link_set_alias() - set or clear a link's alias (its ifalias)
+ * @sk:		rtnetlink socket
+ * @ifindex:	the link
+ * @alias:	the text, or "" to clear it
+ *
+ * Return: 0 or -errno
+ */
+int link_set_alias(struct nl_sock *sk, int ifindex, const char *alias)
+{
+	/* == ip link set dev X alias TEXT */
+	g_autoptr(NlMsg) msg = link_change_msg(ifindex, 0);
+
+	/* without its NUL, as iproute2 sends it; empty clears it */
+	if (!msg || nla_put(msg, IFLA_IFALIAS, (int)strlen(alias), alias) < 0)
 		return -ENOMEM;
 	return tg_nl_transact(sk, msg, NULL, NULL);
 }

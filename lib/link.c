@@ -46,6 +46,11 @@ static void parse_info_data(LinkInfo *info, struct nlattr *data)
 			t->owner = nla_get_u32(tb[IFLA_TUN_OWNER]);
 		if ((t->has_group = tb[IFLA_TUN_GROUP] != NULL))
 			t->group = nla_get_u32(tb[IFLA_TUN_GROUP]);
+		t->multi_queue = tb[IFLA_TUN_MULTI_QUEUE] && nla_get_u8(tb[IFLA_TUN_MULTI_QUEUE]);
+		if (tb[IFLA_TUN_NUM_QUEUES])
+			t->num_queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
+		if (tb[IFLA_TUN_NUM_DISABLED_QUEUES])
+			t->num_disabled_queues = nla_get_u32(tb[IFLA_TUN_NUM_DISABLED_QUEUES]);
 	} else if (!strcmp(info->kind, "vxlan")) {
 		struct nlattr *vx[IFLA_VXLAN_MAX + 1];
 
@@ -110,6 +115,10 @@ static int parse_link(struct nl_msg *msg, void *data)
 		memcpy(info->mac, nla_data(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINK])
 		info->link = (int)nla_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_CARRIER])
+		info->carrier = nla_get_u8(tb[IFLA_CARRIER]) != 0;
+	if (tb[IFLA_IFALIAS])
+		g_strlcpy(info->alias, nla_get_string(tb[IFLA_IFALIAS]), sizeof(info->alias));
 	if (tb[IFLA_LINKINFO]) {
 		struct nlattr *li[IFLA_INFO_MAX + 1];
 

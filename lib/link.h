@@ -16,7 +16,13 @@ typedef struct {
 	uint32_t owner;		/* uid, if has_owner */
 	gboolean has_group;
 	uint32_t group;		/* gid, if has_group */
+	gboolean multi_queue;	/* IFF_MULTI_QUEUE */
+	uint32_t num_queues;	/* multi_queue: queues attached now (fds open on it) */
+	uint32_t num_disabled_queues;	/* multi_queue: attached, but TUNSETQUEUE-detached */
 } LinkTun;
+
+/* IFALIASZ of <linux/if.h>, which clashes with <net/if.h> */
+#define LINK_ALIAS_MAX 256
 
 /* What tapgate needs to know about one network device. */
 typedef struct {
@@ -44,6 +50,8 @@ typedef struct {
 	gboolean vxlan_other;	/* kind "vxlan": a remote/group, a lower device or
 				 * "external": not a device tapgate makes */
 	LinkTun tun;		/* kind "tun" */
+	char alias[LINK_ALIAS_MAX];	/* IFLA_IFALIAS ("ip link set dev X alias ..."), or "" */
+	gboolean carrier;	/* IFLA_CARRIER, up or not: a tap's while a queue is attached */
 } LinkInfo;
 
 /* Bridge port flags to set; -1 leaves one as it is. */
@@ -83,3 +91,5 @@ int link_set_bridge_opts(struct nl_sock *sk, int ifindex, int filtering, int def
 int link_create_vlan(struct nl_sock *sk, const char *name, int parent, unsigned int vid);
 int link_create_vxlan(struct nl_sock *sk, const char *name, const VxlanLink *vx);
 int link_delete(struct nl_sock *sk, int ifindex);
+int link_set_mtu(struct nl_sock *sk, int ifindex, uint32_t mtu);
+int link_set_alias(struct nl_sock *sk, int ifindex, const char *alias);

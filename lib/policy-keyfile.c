@@ -14,13 +14,20 @@
  *	managed = true			# tapgate may switch vlan_filtering on
  *	keep-default-vlan = false	# leave the default VLAN (1) on ports
  *	max-ports-per-user = 4		# also max-ports-per-group, max-ports
+ *	max-queues = 8			# queues of one multiqueue tap (--queues)
+ *	allow-vhost = false		# the helper may open /dev/vhost-net (--vhost)
  *
  *	[network lan100]		# "--br=lan100"
  *	bridge = br0			# a vlan-filtering bridge, or:
  *	uplink = eth0			# sub-interface mode: eth0.100 in a bridge
  *	vlan = 100			# access port; or trunk = 100;200-210
  *	native = 100			# with trunk: the untagged VID
- *	allow-groups = lab		# and the other rule and quota keys
+ *	allow-groups = lab		# and the other rule, quota and queue keys
+ *
+ *	[tap vm1-lan]			# a persistent tap 'tapgate apply' makes
+ *	user = alice			# and/or group =: who may open it
+ *	network = lan100		# or: bridge = br0 (and vlan = 100)
+ *	mac = fe:54:00:12:34:56		# its own MAC; mtu = 9000; multi-queue = true
  *
  * GKeyFile knows no line numbers and no trailing comments, so a first pass
  * indexes every section and key by line, rejects malformed lines with
@@ -31,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guestmac.h"
 #include "ifname.h"
 #include "policy.h"
 #include "tg-util.h"
@@ -405,6 +413,23 @@ static gboolean is_quota_key(const char *key)
 	       !strcmp(key, "max-ports");
 }
 
+static gboolean is_queue_key(const char *key)
+{
+	return !strcmp(key, "max-queues") || !strcmp(key, "allow-vhost");
+}
+
+static int key_queues(const Section *sec, const char *key, PolicyQueues *q, GError **error)
+{
+	if (!strcmp(key, "allow-vhost"))
+		return key_bool(sec, key, &q->vhost, error);
+	if (key_count(sec, key, &q->max_queues, error) < 0)
+		return -EINVAL;
+	if (q->max_queues > POLICY_MAX_QUEUES)
+		return key_error(sec, key, error, "max-queues must be a number from 1 to %d",
+				 POLICY_MAX_QUEUES);
+	return 0;
+}
+
 /* allow-users & co. of one section become one rule per key. */
 static int parse_subjects(Policy *policy, const Section *sec, const char *target,
 			  gboolean network, const VlanSet *vlans, const char *key,
@@ -481,7 +506,8 @@ static int parse_rules(Policy *policy, const Section *sec, char **keys, const ch
 }
 
 #define BRIDGE_KEYS "allow-users, allow-groups, deny-users, deny-groups, allow-vlans, " \
-		    "managed, keep-default-vlan, max-ports-per-user, max-ports-per-group, max-ports"
+		    "managed, keep-default-vlan, max-ports-per-user, max-ports-per-group, " \
+		    "max-ports, max-queues, allow-vhost"
 
 static int parse_bridge_section(Policy *policy, const Section *sec, const char *bridge,
 				GError **error)
@@ -503,7 +529,8 @@ static int parse_bridge_section(Policy *policy, const Section *sec, const char *
 		} else if (!g_strv_contains((const char *const[]){ "managed", "keep-default-vlan",
 								"max-ports-per-user",
 								"max-ports-per-group",
-								"max-ports", NULL }, *k)) {
+								"max-ports", "max-queues",
+								"allow-vhost", NULL }, *k)) {
 			r = unknown_key(sec, *k, BRIDGE_KEYS, error);
 		} else if (!bridge) {
 			/* Per-bridge settings on every bridge at once would be a trap. */
@@ -512,6 +539,8 @@ static int parse_bridge_section(Policy *policy, const Section *sec, const char *
 			r = key_bool(sec, *k, &b->managed, error);
 		} else if (!strcmp(*k, "keep-default-vlan")) {
 			r = key_bool(sec, *k, &b->keep_default_vlan, error);
+		} else if (is_queue_key(*k)) {
+			r = key_queues(sec, *k, &b->queues, error);
 		} else {
 			r = key_quota(sec, *k, &b->quota, error);
 		}
@@ -524,7 +553,7 @@ static int parse_bridge_section(Policy *policy, const Section *sec, const char *
 #define NETWORK_KEYS "bridge, uplink, vlan, trunk, native, keep-default-vlan, vxlan-vni, " \
 		     "vxlan-local, vxlan-peers, vxlan-control, vxlan-port, allow-users, " \
 		     "allow-groups, deny-users, deny-groups, max-ports-per-user, " \
-		     "max-ports-per-group, max-ports"
+		     "max-ports-per-group, max-ports, max-queues, allow-vhost"
 
 static int network_check(const Section *sec, PolicyNetwork *n, gboolean has_vlan,
 			 gboolean has_trunk, gboolean has_native, GError **error)
@@ -633,6 +662,8 @@ static int parse_network_section(Policy *policy, const Section *sec, const char 
 			r = key_bool(sec, *k, &n->vlan.keep_default_vlan, error);
 		} else if (is_quota_key(*k)) {
 			r = key_quota(sec, *k, &n->quota, error);
+		} else if (is_queue_key(*k)) {
+			r = key_queues(sec, *k, &n->queues, error);
 		} else if (is_vxlan_key(*k)) {
 			has_vxlan_key = TRUE;
 			r = key_vxlan(sec, *k, &n->vxlan, error);
@@ -653,6 +684,120 @@ static int parse_network_section(Policy *policy, const Section *sec, const char 
 	if (r < 0)
 		return r;
 	return parse_rules(policy, sec, keys, name, TRUE, NULL, error);
+}
+
+#define TAP_KEYS "user, group, network, bridge, vlan, mac, mtu, multi-queue"
+
+/* The owner of a persistent tap: an unknown name must not leave it open to all. */
+static int key_owner(const Section *sec, const char *key, guint32 *id, GError **error)
+{
+	g_autofree char *v = NULL;
+	g_autofree char *q = NULL;
+	int r;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	g_strstrip(v);
+	q = tg_quote(v);
+	r = resolve_id(sec->env, !strcmp(key, "group"), v, id);
+	if (r == -EINVAL)
+		return key_error(sec, key, error, "'%s' is not a valid %s id", q, key);
+	if (r < 0)
+		return key_error(sec, key, error, "unknown %s '%s'", key, q);
+	return 0;
+}
+
+static int key_mtu(const Section *sec, const char *key, unsigned int *out, GError **error)
+{
+	g_autofree char *v = NULL;
+	guint64 n;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	/* 68: the IPv4 minimum (RFC 791); 65521: the kernel's largest for a tap */
+	if (tg_parse_uint(g_strstrip(v), 65521, &n) < 0 || n < 68)
+		return key_error(sec, key, error, "mtu must be a number from 68 to 65521");
+	*out = (unsigned int)n;
+	return 0;
+}
+
+static int key_tap_mac(const Section *sec, const char *key, uint8_t mac[6], GError **error)
+{
+	g_autofree char *v = NULL;
+
+	if (key_string(sec, key, &v, error) < 0)
+		return -EINVAL;
+	g_strstrip(v);
+	if (mac_parse(v, mac) < 0 || (mac[0] & 1) || !memcmp(mac, "\0\0\0\0\0\0", 6))
+		return key_error(sec, key, error, "mac: '%s' is not a unicast MAC address "
+				 "(such as fe:54:00:12:34:56)", v);
+	return 0;
+}
+
+/* Names the helper gives its taps ("tg1000-3f2a", "tgx0a1b2c3d") and the
+ * prefixes libvirt owns are not for persistent taps. */
+static gboolean tap_name_reserved(const char *name)
+{
+	static const char *const libvirt[] = { "vnet", "macvtap", "macvlan", NULL };
+
+	for (const char *const *p = libvirt; *p; p++)
+		if (g_str_has_prefix(name, *p))
+			return TRUE;
+	return g_str_has_prefix(name, "tg") && (g_ascii_isdigit(name[2]) || name[2] == 'x');
+}
+
+static int parse_tap_section(Policy *policy, const Section *sec, const char *name,
+			     GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(sec->kf, sec->section, NULL, NULL);
+	PolicyTap *t = g_new0(PolicyTap, 1);
+	gboolean has_vlan = FALSE;
+	int r = 0;
+
+	t->name = g_strdup(name);
+	t->origin = g_strdup_printf("%s:%d", sec->ix->path, index_line(sec->ix, sec->section, NULL));
+	g_ptr_array_add(policy->taps, t);
+	if (tap_name_reserved(name))
+		return key_error(sec, NULL, error, "tap '%s': names starting with vnet, macvtap, "
+				 "macvlan (libvirt's) or tg and a digit or x (the helper's) are "
+				 "taken", name);
+	for (char **k = keys; k && *k && r == 0; k++) {
+		if (!strcmp(*k, "user")) {
+			t->has_user = TRUE;
+			r = key_owner(sec, *k, &t->user, error);
+		} else if (!strcmp(*k, "group")) {
+			t->has_group = TRUE;
+			r = key_owner(sec, *k, &t->group, error);
+		} else if (!strcmp(*k, "network")) {
+			r = key_ifname(sec, *k, &t->network, error);
+		} else if (!strcmp(*k, "bridge")) {
+			r = key_ifname(sec, *k, &t->bridge, error);
+		} else if (!strcmp(*k, "vlan")) {
+			has_vlan = TRUE;
+			r = key_vid(sec, *k, &t->vid, error);
+		} else if (!strcmp(*k, "mac")) {
+			t->has_mac = TRUE;
+			r = key_tap_mac(sec, *k, t->mac, error);
+		} else if (!strcmp(*k, "mtu")) {
+			r = key_mtu(sec, *k, &t->mtu, error);
+		} else if (!strcmp(*k, "multi-queue")) {
+			r = key_bool(sec, *k, &t->multi_queue, error);
+		} else {
+			r = unknown_key(sec, *k, TAP_KEYS, error);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (!t->has_user && !t->has_group)
+		return key_error(sec, NULL, error, "tap '%s' needs 'user =' or 'group =' (a tap "
+				 "without an owner can be opened by anyone)", name);
+	if (!!t->network == !!t->bridge)
+		return key_error(sec, NULL, error, "tap '%s' needs one of 'network =' and "
+				 "'bridge ='", name);
+	if (has_vlan && t->network)
+		return key_error(sec, NULL, error, "tap '%s': 'vlan' is for 'bridge ='; a network "
+				 "sets its own VLANs", name);
+	return 0;
 }
 
 static int parse_global_section(Policy *policy, const Section *sec, const char *acl_path,
@@ -704,7 +849,8 @@ static int section_arg(const Section *sec, const char *prefix, gboolean wildcard
 {
 	g_autoptr(GError) err = NULL;
 	g_autofree char *v = g_strstrip(g_strdup(sec->section + strlen(prefix)));
-	const char *what = wildcard ? "bridge name" : "network name";
+	const char *what = wildcard ? "bridge name" :
+			   g_str_has_prefix(sec->section, "tap ") ? "tap name" : "network name";
 
 	if (wildcard && !strcmp(v, "*")) {
 		*arg = NULL;
@@ -727,6 +873,48 @@ static gboolean vxlan_shares_segment(const PolicyNetwork *n, const PolicyNetwork
 		return TRUE;
 	return n->vlan.mode == PORT_ACCESS && m->vlan.mode == PORT_ACCESS &&
 	       n->vlan.vid == m->vlan.vid;
+}
+
+/* Whether some [bridge] or [network] uses @name for a link of its own. */
+static const char *link_user(const Policy *policy, const char *name)
+{
+	if (policy_find_bridge(policy, name))
+		return "bridge";
+	for (guint i = 0; i < policy->networks->len; i++) {
+		const PolicyNetwork *n = g_ptr_array_index(policy->networks, i);
+
+		if (!strcmp(n->name, name))
+			return "network";
+		if (!strcmp(n->bridge, name) || (n->uplink && !strcmp(n->uplink, name)))
+			return "network's bridge or uplink";
+	}
+	return NULL;
+}
+
+/* A [tap]'s network exists, and its name is no other link's. */
+static int check_taps(const Policy *policy, GError **error)
+{
+	for (guint i = 0; i < policy->taps->len; i++) {
+		const PolicyTap *t = g_ptr_array_index(policy->taps, i);
+		const char *other = link_user(policy, t->name);
+
+		if (other) {
+			g_set_error(error, TG_ERROR, EINVAL, "%s: tap '%s' has the name of a %s",
+				    t->origin, t->name, other);
+			return -EINVAL;
+		}
+		if (t->network && !policy_find_network(policy, t->network)) {
+			g_set_error(error, TG_ERROR, EINVAL, "%s: tap '%s': no [network %s] is "
+				    "declared", t->origin, t->name, t->network);
+			return -EINVAL;
+		}
+		if (t->bridge && policy_find_tap(policy, t->bridge)) {
+			g_set_error(error, TG_ERROR, EINVAL, "%s: tap '%s': '%s' is a tap, not a "
+				    "bridge", t->origin, t->name, t->bridge);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* Names are unique across [bridge] and [network]: one name, one meaning. */
@@ -783,7 +971,7 @@ static int check_names(Policy *policy, const char *path, GError **error)
 		}
 	}
 	(void)path;
-	return 0;
+	return check_taps(policy, error);
 }
 
 /**
@@ -836,12 +1024,16 @@ int policy_parse_keyfile(Policy *policy, const PolicyEnv *env, const char *path,
 			r = section_arg(&sec, "network ", FALSE, &arg, error);
 			if (r == 0)
 				r = parse_network_section(policy, &sec, arg, error);
+		} else if (g_str_has_prefix(*g, "tap ")) {
+			r = section_arg(&sec, "tap ", FALSE, &arg, error);
+			if (r == 0)
+				r = parse_tap_section(policy, &sec, arg, error);
 		} else {
 			g_autofree char *q = tg_quote(*g);
 
 			g_set_error(error, TG_ERROR, EINVAL,
 				    "%s:%d: unknown section [%s] (known: [global], [bridge NAME], "
-				    "[network NAME])", path, index_line(&ix, *g, NULL), q);
+				    "[network NAME], [tap NAME])", path, index_line(&ix, *g, NULL), q);
 			return -EINVAL;
 		}
 		if (r < 0)

@@ -36,6 +36,17 @@ static void network_free(gpointer p)
 	g_free(n);
 }
 
+static void tap_free(gpointer p)
+{
+	PolicyTap *t = p;
+
+	g_free(t->name);
+	g_free(t->network);
+	g_free(t->bridge);
+	g_free(t->origin);
+	g_free(t);
+}
+
 /** policy_new() - an empty policy, which denies everything */
 Policy *policy_new(void)
 {
@@ -44,6 +55,7 @@ Policy *policy_new(void)
 	policy->rules = g_ptr_array_new_with_free_func(rule_free);
 	policy->bridges = g_ptr_array_new_with_free_func(bridge_free);
 	policy->networks = g_ptr_array_new_with_free_func(network_free);
+	policy->taps = g_ptr_array_new_with_free_func(tap_free);
 	policy->warnings = g_ptr_array_new_with_free_func(g_free);
 	policy->sources = g_ptr_array_new_with_free_func(g_free);
 	return policy;
@@ -57,6 +69,7 @@ void policy_free(Policy *policy)
 	g_ptr_array_unref(policy->rules);
 	g_ptr_array_unref(policy->bridges);
 	g_ptr_array_unref(policy->networks);
+	g_ptr_array_unref(policy->taps);
 	g_ptr_array_unref(policy->warnings);
 	g_ptr_array_unref(policy->sources);
 	g_free(policy);
@@ -111,6 +124,52 @@ const PolicyBridge *policy_find_bridge(const Policy *policy, const char *name)
 	return NULL;
 }
 
+/** policy_find_tap() - the [tap NAME] section, or NULL */
+const PolicyTap *policy_find_tap(const Policy *policy, const char *name)
+{
+	for (guint i = 0; policy && i < policy->taps->len; i++) {
+		const PolicyTap *t = g_ptr_array_index(policy->taps, i);
+
+		if (!strcmp(t->name, name))
+			return t;
+	}
+	return NULL;
+}
+
+/**
+ * policy_tap_port() - where a [tap] goes, and with which VLANs
+ * @policy:	the policy that declares @tap
+ * @tap:	the tap
+ * @bridge:	set to its bridge (owned by @policy)
+ * @vlan:	set to its VLANs, as a helper port of the same network would get
+ *
+ * Return: 0, or -ENOENT if its network is not declared (the parser refuses that)
+ */
+int policy_tap_port(const Policy *policy, const PolicyTap *tap, const char **bridge,
+		    PortVlan *vlan)
+{
+	const PolicyBridge *b;
+
+	memset(vlan, 0, sizeof(*vlan));
+	if (tap->network) {
+		const PolicyNetwork *n = policy_find_network(policy, tap->network);
+
+		if (!n)
+			return -ENOENT;
+		*bridge = n->bridge;
+		*vlan = n->vlan;
+		return 0;
+	}
+	*bridge = tap->bridge;
+	b = policy_find_bridge(policy, tap->bridge);
+	if (tap->vid) {
+		vlan->mode = PORT_ACCESS;
+		vlan->vid = tap->vid;
+	}
+	vlan->keep_default_vlan = b && b->keep_default_vlan;
+	return 0;
+}
+
 static gboolean rule_matches_caller(const PolicyRule *rule, const PolicyCaller *caller)
 {
 	guint i;
@@ -154,6 +213,8 @@ static void target_fill(PolicyTarget *t, const Policy *policy, const PolicyReque
 	const PolicyBridge *b;
 
 	t->name = g_strdup(request->name);
+	if (net)
+		t->queues = net->queues;
 	t->network = net != NULL;
 	if (net) {
 		t->bridge = g_strdup(net->bridge);
@@ -177,8 +238,29 @@ static void target_fill(PolicyTarget *t, const Policy *policy, const PolicyReque
 		if (!net) {
 			t->vlan.keep_default_vlan = b->keep_default_vlan;
 			t->quota = b->quota;
+			t->queues = b->queues;
 		}
 	}
+	if (!t->queues.max_queues)
+		t->queues.max_queues = POLICY_DEFAULT_MAX_QUEUES;
+}
+
+/* What a multiqueue or vhost request asks beyond what the target allows:
+ * NULL, or the reason to deny. */
+static char *queues_refused(const PolicyTarget *t, const PolicyCaller *caller,
+			    const PolicyRequest *request)
+{
+	const char *what = t->network ? "network" : "bridge";
+
+	if (request->queues > t->queues.max_queues)
+		return g_strdup_printf("uid %u asked for %u queues on %s '%s', which allows %u "
+				       "(max-queues)", (unsigned)caller->uid, request->queues,
+				       what, t->name, t->queues.max_queues);
+	if (request->vhost && !t->queues.vhost)
+		return g_strdup_printf("uid %u asked for vhost-net descriptors on %s '%s', which "
+				       "does not allow them (allow-vhost)", (unsigned)caller->uid,
+				       what, t->name);
+	return NULL;
 }
 
 /**
@@ -203,6 +285,7 @@ PolicyDecision policy_decide(const Policy *policy, const PolicyCaller *caller,
 	PolicyDecision d = { .allowed = FALSE, .reason = NULL };
 	const PolicyRule *allow = NULL;
 	gboolean vlan_refused = FALSE;
+	char *refused;
 	guint i;
 
 	if (net && request->vlan) {
@@ -236,9 +319,15 @@ PolicyDecision policy_decide(const Policy *policy, const PolicyCaller *caller,
 						   (unsigned)caller->uid, what, request->name);
 		return d;
 	}
+	target_fill(&d.target, policy, request, net);
+	refused = queues_refused(&d.target, caller, request);
+	if (refused) {
+		policy_decision_clear(&d);
+		d.reason = refused;
+		return d;
+	}
 	d.allowed = TRUE;
 	d.reason = g_strdup_printf("allowed by the rule at %s", allow->origin);
-	target_fill(&d.target, policy, request, net);
 	return d;
 }
 

@@ -60,12 +60,24 @@ typedef struct {
 	unsigned int port;	/* UDP destination port */
 } VxlanConfig;
 
+/* What one helper call may ask for beyond a plain port. */
+typedef struct {
+	unsigned int max_queues;	/* queues of one multiqueue tap; 0: the default */
+	gboolean vhost;			/* the helper may open /dev/vhost-net for callers */
+} PolicyQueues;
+
+/* Without 'max-queues', a caller may ask for this many; the kernel's limit
+ * is 256 per tap, one SCM_RIGHTS message carries 253 descriptors. */
+#define POLICY_DEFAULT_MAX_QUEUES 8
+#define POLICY_MAX_QUEUES 64
+
 /* Settings of a [bridge NAME] section. */
 typedef struct {
 	char *name;
 	gboolean managed;	/* tapgate may switch vlan_filtering on */
 	gboolean keep_default_vlan;
 	PolicyQuota quota;
+	PolicyQueues queues;
 	char *origin;
 } PolicyBridge;
 
@@ -78,13 +90,31 @@ typedef struct {
 	PortVlan vlan;		/* bridge mode: the ports' VLANs */
 	VxlanConfig vxlan;
 	PolicyQuota quota;
+	PolicyQueues queues;
 	char *origin;
 } PolicyNetwork;
+
+/* A [tap NAME] section: a persistent tap 'tapgate apply' makes for its owner. */
+typedef struct {
+	char *name;
+	gboolean has_user, has_group;	/* at least one: who may open it */
+	uid_t user;
+	gid_t group;
+	char *network;		/* a [network] it is a port of; or: */
+	char *bridge;		/* the bridge it is a port of (with @vid) */
+	unsigned int vid;	/* with @bridge: an access port of this VLAN; 0 none */
+	gboolean has_mac;
+	uint8_t mac[6];		/* its own (host side) MAC; else one derived from @name */
+	unsigned int mtu;	/* 0: the bridge's */
+	gboolean multi_queue;	/* IFF_MULTI_QUEUE: the owner attaches several queues */
+	char *origin;
+} PolicyTap;
 
 typedef struct {
 	GPtrArray *rules;	/* PolicyRule * */
 	GPtrArray *bridges;	/* PolicyBridge * */
 	GPtrArray *networks;	/* PolicyNetwork * */
+	GPtrArray *taps;	/* PolicyTap * */
 	GPtrArray *warnings;	/* char *, "FILE:LINE: text" */
 	GPtrArray *sources;	/* char *, every file read, in order */
 } Policy;
@@ -100,6 +130,8 @@ typedef struct {
 typedef struct {
 	const char *name;	/* --br: a bridge or a network */
 	unsigned int vlan;	/* --vlan, or 0 */
+	unsigned int queues;	/* --queues, or 0 (one queue, not multiqueue) */
+	gboolean vhost;		/* --vhost: vhost-net descriptors too */
 } PolicyRequest;
 
 /* Everything the helper must do for an allowed request, decided up front. */
@@ -113,6 +145,7 @@ typedef struct {
 	VxlanConfig vxlan;	/* vni != 0: the network's VXLAN port, made on first use */
 	gboolean managed;	/* may switch vlan_filtering on @bridge */
 	PolicyQuota quota;
+	PolicyQueues queues;	/* max_queues always set */
 	char *quota_key;	/* "bridge br0" or "network lan100" */
 } PolicyTarget;
 
@@ -144,6 +177,9 @@ PolicyRule *policy_add_rule(Policy *policy, PolicyEffect effect, const char *tar
 			    gboolean network, const char *origin);
 const PolicyNetwork *policy_find_network(const Policy *policy, const char *name);
 const PolicyBridge *policy_find_bridge(const Policy *policy, const char *name);
+const PolicyTap *policy_find_tap(const Policy *policy, const char *name);
+int policy_tap_port(const Policy *policy, const PolicyTap *tap, const char **bridge,
+		    PortVlan *vlan);
 
 char *port_vlan_describe(const PortVlan *vlan);
 char *vxlan_config_describe(const VxlanConfig *vx);

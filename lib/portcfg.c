@@ -17,30 +17,6 @@
 #include "tg-util.h"
 
 /**
- * mac_parse() - parse "52:54:00:aa:bb:cc" (either case)
- * @s:		the text
- * @mac:	set on success
- *
- * Return: 0 or -EINVAL
- */
-int mac_parse(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	int n = 0;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &n) != 6 ||
-	    n != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (!g_ascii_isxdigit(s[i * 3]) || !g_ascii_isxdigit(s[i * 3 + 1]))
-			return -EINVAL;
-		mac[i] = (uint8_t)b[i];
-	}
-	return 0;
-}
-
-/**
  * port_config_describe() - "vlan access 100, pin-mac, isolated"
  * @cfg:	the configuration
  *

@@ -29,7 +29,6 @@ typedef struct {
 	GHashTable *pins_known;	/* ifindex of the ports port_snapshot_add_pins() read */
 } PortSnapshot;
 
-int mac_parse(const char *s, uint8_t mac[6]);
 char *port_config_describe(const PortConfig *cfg);
 int port_bridge_check(const LinkInfo *br, const PortConfig *cfg, GError **error);
 int port_snapshot_take(struct nl_sock *sk, PortSnapshot **snap);

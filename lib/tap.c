@@ -44,6 +44,7 @@ void tap_name_candidate(uid_t uid, unsigned int n, char name[IFNAMSIZ])
  * @fd:		fd from tap_open_node()
  * @uid:	the caller, for the name
  * @vnet_hdr:	ask for IFF_VNET_HDR (QEMU's --use-vnet), if the kernel has it
+ * @multi_queue: IFF_MULTI_QUEUE: more queues may join (tap_attach_queue())
  * @name:	set to the tap's name
  * @vnet_hdr_on: set to whether IFF_VNET_HDR is in effect
  *
@@ -54,8 +55,8 @@ void tap_name_candidate(uid_t uid, unsigned int n, char name[IFNAMSIZ])
  *
  * Return: 0 or -errno (-EBUSY if every candidate name was taken)
  */
-int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
-	       gboolean *vnet_hdr_on)
+int tap_create(int fd, uid_t uid, gboolean vnet_hdr, gboolean multi_queue,
+	       char name[IFNAMSIZ], gboolean *vnet_hdr_on)
 {
 	unsigned int features = 0, start = tg_random_u32(), i;
 	struct ifreq ifr;
@@ -67,7 +68,8 @@ int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 		memset(&ifr, 0, sizeof(ifr));
 		/* ifr_flags is a short; IFF_TUN_EXCL (0x8000) is its sign bit. */
 		ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL |
-					(*vnet_hdr_on ? IFF_VNET_HDR : 0));
+					(*vnet_hdr_on ? IFF_VNET_HDR : 0) |
+					(multi_queue ? IFF_MULTI_QUEUE : 0));
 		tap_name_candidate(uid, start + i, ifr.ifr_name);
 		if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
 			g_strlcpy(name, ifr.ifr_name, IFNAMSIZ);
@@ -77,6 +79,28 @@ int tap_create(int fd, uid_t uid, gboolean vnet_hdr, char name[IFNAMSIZ],
 			return -errno;
 	}
 	return -EBUSY;
+}
+
+/**
+ * tap_attach_queue() - attach one more queue of a multiqueue tap to @fd
+ * @fd:		a fresh fd from tap_open_node()
+ * @name:	the tap, made by tap_create() with @multi_queue, still held
+ * @vnet_hdr:	what the first queue has (every queue must agree)
+ *
+ * Without IFF_TUN_EXCL, TUNSETIFF on an existing name joins it; the caller
+ * holds the first queue, so the name cannot have gone to another device.
+ *
+ * Return: 0 or -errno
+ */
+int tap_attach_queue(int fd, const char *name, gboolean vnet_hdr)
+{
+	struct ifreq ifr = { 0 };
+
+	/* == ip tuntap add dev NAME mode tap multi_queue, once more per queue */
+	g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE |
+				(vnet_hdr ? IFF_VNET_HDR : 0));
+	return ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
 }
 
 /**

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "guestmac.h"
 #include "ifname.h"
 #include "portxml.h"
 #include "tg-util.h"

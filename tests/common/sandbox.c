@@ -310,30 +310,35 @@ static char *read_all(int fd)
 /* "@FILE@" in a helper's arguments: an fd open on /dev/null, not a socket. */
 #define FILE_FD 1000
 
-static int recv_fd(int sock, gsize *n_bytes, int *n_fds)
+static void recv_fds(int sock, HelperRun *out)
 {
-	char buf[16], ctl[CMSG_SPACE(sizeof(int) * 4)];
+	char buf[16], ctl[CMSG_SPACE(sizeof(int) * HELPER_RUN_MAX_FDS)];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *c;
 	ssize_t n;
-	int fd = -1;
 
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	*n_bytes = n > 0 ? (gsize)n : 0;
-	*n_fds = 0;
+	out->n_bytes = n > 0 ? (gsize)n : 0;
+	out->n_fds = 0;
 	if (n == 1 && buf[0] != 0)
-		*n_bytes = 99;	/* wrong payload: make it visible */
+		out->n_bytes = 99;	/* wrong payload: make it visible */
+	if (n > 0 && (msg.msg_flags & MSG_CTRUNC))
+		out->n_bytes = 98;	/* more fds than anyone asks for */
 	for (c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+		int k;
+
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
-		*n_fds += (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k && out->n_fds < HELPER_RUN_MAX_FDS; i++)
+			memcpy(&out->fds[out->n_fds++], CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
 	}
-	return fd;
+	out->tapfd = out->n_fds ? out->fds[0] : -1;
 }
 
 /**
@@ -407,7 +412,7 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 	if (opts->close_peer)
 		close(sv[0]);
 	else
-		out->tapfd = recv_fd(sv[0], &out->n_bytes, &out->n_fds);
+		recv_fds(sv[0], out);
 	if (!opts->close_peer)
 		close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -426,6 +431,9 @@ void helper_run(const char *helper, const char *const *args, const HelperRunOpts
 /** helper_run_clear() - close the tap fd (destroying the tap) and free */
 void helper_run_clear(HelperRun *run)
 {
+	for (int i = 1; i < run->n_fds; i++)
+		tg_closep(&run->fds[i]);
+	run->n_fds = 0;
 	tg_closep(&run->tapfd);
 	g_clear_pointer(&run->err, g_free);
 	g_clear_pointer(&run->out, g_free);

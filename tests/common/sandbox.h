@@ -39,6 +39,9 @@ typedef struct {
 	rlim_t value;
 } HelperRlimit;
 
+/* The most descriptors a helper_run() keeps: 64 queues and their vhost-net. */
+#define HELPER_RUN_MAX_FDS 130
+
 /* Running a bridge helper exactly as QEMU's net_bridge_run_helper() does. */
 typedef struct {
 	uid_t uid;		/* run as this user (0: stay root) */
@@ -56,9 +59,10 @@ typedef struct {
 	int status;		/* exit status, or 128 + signal */
 	char *err;		/* stderr, last newline removed */
 	char *out;		/* stdout, likewise */
-	int tapfd;		/* the received fd, or -1 */
+	int tapfd;		/* the received fd, or -1 (fds[0]) */
 	gsize n_bytes;		/* payload bytes received with it */
 	int n_fds;		/* fds received */
+	int fds[HELPER_RUN_MAX_FDS];	/* all of them, in order (--queues, --vhost) */
 	char tapname[IFNAMSIZ];
 } HelperRun;
 

@@ -62,6 +62,8 @@ SOURCES = {
     'cli/cmd-apply.c': [CLI],
     'cli/cmd-sync.c': [CLI],
     'cli/cmd-xml.c': [CLI],
+    'cli/cmd-run.c': [CLI],
+    'cli/cmd-port.c': [CLI],
     'xml/gen.c': [CLI],
     'cli/netwatch.c': [CLI],
     'cli/sync-guard.c': [CLI],
@@ -82,10 +84,12 @@ CONFIG_MACROS = {
     'TG_POLICY_PATH': '/etc/tapgate/tapgate.conf',
     'TG_QEMU_ACL_PATH': '/etc/qemu/bridge.conf',
     'TG_STATE_DIR': '/run/tapgate',
+    'TG_VHOST_PATH': '/dev/vhost-net',
+    'TG_HELPER_PATH': '/usr/libexec/tapgate-helper',
 }
 
 # Calls whose first argument holding a string literal is a message format.
-SINKS = ('die', 'fail', 'problem', 'todo', 'key_error', 'usage_error', 'g_set_error', 'g_set_error_literal',
+SINKS = ('die', 'fail', 'problem', 'todo', 'key_error', 'spec_error', 'usage_error', 'g_set_error', 'g_set_error_literal',
          'log_msg', 'g_printerr', 'g_warning', 'g_critical', 'g_message', 'g_error',
          'perror', 'warn', 'warnx', 'err', 'errx')
 # printf() prints results, not messages, except its "warning:" lines.
@@ -93,7 +97,7 @@ SINKS = ('die', 'fail', 'problem', 'todo', 'key_error', 'usage_error', 'g_set_er
 # decision, a policy warning or a note on a draft policy are messages.
 STRDUP_CONTEXT = re.compile(r'\b(reason|warnings|draft_notes)\b')
 # Program prefixes the pages describe once instead of repeating per message.
-PREFIX = re.compile(r'^(tapgate-helper|tapgate-hook|tapgate(?: sync| %s)?):(?: |$)')
+PREFIX = re.compile(r'^(tapgate-helper|tapgate-hook|tapgate(?: sync| run| port| %s)?):(?: |$)')
 
 CONVERSION = re.compile(r"%(?:%|[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
                         r"(?:hh|h|ll|l|L|z|j|t)?[diouxXeEfgGcspmn])")

@@ -35,14 +35,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (guint n = 0; n < G_N_ELEMENTS(names); n++) {
 		for (unsigned int vlan = 0; vlan <= 100; vlan += 100) {
-			PolicyCaller caller = { .uid = 1000, .gid = 100, .groups = groups, .n_groups = 2 };
-			PolicyRequest req = { .name = names[n], .vlan = vlan };
-			PolicyDecision d = policy_decide(policy, &caller, &req);
+			for (unsigned int q = 0; q <= 9; q += 9) {
+				PolicyCaller caller = { .uid = 1000, .gid = 100, .groups = groups,
+							.n_groups = 2 };
+				PolicyRequest req = { .name = names[n], .vlan = vlan, .queues = q,
+						      .vhost = q > 0 };
+				PolicyDecision d = policy_decide(policy, &caller, &req);
 
-			g_assert(d.reason);
-			g_assert(!d.allowed || d.target.bridge);
-			policy_decision_clear(&d);
+				g_assert(d.reason);
+				g_assert(!d.allowed || d.target.bridge);
+				/* an allowed request is within what its target allows */
+				g_assert(!d.allowed || (q <= d.target.queues.max_queues &&
+							(!req.vhost || d.target.queues.vhost)));
+				policy_decision_clear(&d);
+			}
 		}
+	}
+	/* every [tap] is complete: an owner, and a port that resolves */
+	for (guint i = 0; i < policy->taps->len; i++) {
+		const PolicyTap *t = g_ptr_array_index(policy->taps, i);
+		const char *bridge = NULL;
+		PortVlan vlan;
+
+		g_assert(t->has_user || t->has_group);
+		g_assert(policy_tap_port(policy, t, &bridge, &vlan) == 0 && bridge);
 	}
 	return 0;
 }

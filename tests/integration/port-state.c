@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "guestmac.h"
 #include "bridge-vlan.h"
 #include "fdb.h"
 #include "link.h"

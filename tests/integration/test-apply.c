@@ -13,6 +13,8 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <linux/if_tun.h>
 #include <sys/file.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -30,6 +32,16 @@ static const char *helper;
 static const char static_lan[] =
 	"[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
 	"vxlan-peers = 192.0.2.2;192.0.2.3\nallow-users = *\n";
+/* A persistent tap of tgtest's on br0 (the sandbox's bridge), and one on
+ * the VXLAN network: its MTU is the bridge's, which the tunnel lowers. */
+/* vm1's MAC on MACHINE_ID (apply_tap_mac()): fe, then SHA-256("tapgate tap\n"
+ * MACHINE_ID "vm1")'s first 5 bytes. */
+#define VM1_MAC "fe:e6:e2:64:e9:71"
+static const char tap_vm1[] = "[tap vm1]\nuser = tgtest\nbridge = br0\nmulti-queue = true\n";
+static const char tap_on_lan[] =
+	"[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.1\n"
+	"vxlan-peers = 192.0.2.2\nallow-users = *\n"
+	"[tap vm-lan]\ngroup = tglab\nnetwork = lan\nmac = fe:54:00:12:34:56\n";
 static const char evpn_lab[] =
 	"[network lab]\nbridge = brlab\nvxlan-vni = 10200\nvxlan-local = 192.0.2.1\n"
 	"vxlan-control = evpn\nallow-users = *\n";
@@ -93,6 +105,27 @@ static const ApplyCase apply_cases[] = {
 	{ "managed-bridge-mac", "[bridge br0]\nmanaged = true\nallow-users = *\n",
 	  "ip link set dev br0 address 02:00:00:00:00:01\n"
 	  "1 change" },
+	{ "tap-create", tap_vm1,
+	  "ip tuntap add dev vm1 mode tap user 4242 multi_queue\n"
+	  "ip link set dev vm1 alias 'tapgate: [tap vm1]'\n"
+	  "ip link set dev vm1 address " VM1_MAC "\n"
+	  "ip link set dev vm1 master br0\n"
+	  "ip link set dev vm1 up\n"
+	  "5 changes" },
+	{ "tap-on-vxlan-network", tap_on_lan,
+	  "ip link add name brlan address 3a:1b:5b:1a:3c:f2 type bridge\n"
+	  "ip link set dev brlan up\n"
+	  "ip link add vx10100 mtu 1450 type vxlan id 10100 local 192.0.2.1 dstport 4789 learning\n"
+	  "ip link set dev vx10100 master brlan\n"
+	  "bridge fdb append 00:00:00:00:00:00 dev vx10100 dst 192.0.2.2 self permanent\n"
+	  "ip link set dev vx10100 up\n"
+	  "ip tuntap add dev vm-lan mode tap group 4243\n"
+	  "ip link set dev vm-lan alias 'tapgate: [tap vm-lan]'\n"
+	  "ip link set dev vm-lan address fe:54:00:12:34:56\n"
+	  "ip link set dev vm-lan mtu 1450\n"
+	  "ip link set dev vm-lan master brlan\n"
+	  "ip link set dev vm-lan up\n"
+	  "12 changes" },
 };
 
 static void test_apply(gconstpointer data)
@@ -492,6 +525,248 @@ static void test_not_applied(void)
 	g_assert_cmpstr(after, ==, before);
 }
 
+/* `ip -d link show NAME`, or "" if there is none. */
+static char *link_details(const char *name)
+{
+	g_autofree char *cmd = g_strdup_printf("ip -d link show dev %s", name);
+	g_autofree char *err = NULL;
+	char *out = NULL;
+	int status;
+
+	g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_clear_pointer(&out, g_free);
+	return out ? out : g_strdup("");
+}
+
+/* Hold tap @name open as QEMU would, made (persistent) if need be. */
+static int hold_tap(const char *name, gboolean multi_queue, gboolean persist)
+{
+	struct ifreq ifr = { .ifr_flags = (short)(IFF_TAP | IFF_NO_PI |
+						   (multi_queue ? IFF_MULTI_QUEUE : 0)) };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+	g_assert_cmpint(ioctl(fd, TUNSETIFF, &ifr), ==, 0);
+	if (persist)
+		g_assert_cmpint(ioctl(fd, TUNSETPERSIST, 1UL), ==, 0);
+	return fd;
+}
+
+/* What 'tapgate apply' made: a persistent multi-queue tap of tgtest's (uid
+ * 4242, which ip shows by name), marked as tapgate's, in br0, up. */
+static void test_tap_made(void)
+{
+	g_autofree char *d = NULL;
+
+	setup_world(tap_vm1);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	d = link_details("vm1");
+	g_assert_true(g_regex_match_simple("tun type tap .* multi_queue numqueues 0 .*persist on user tgtest ",
+					   d, G_REGEX_DOTALL, 0));
+	g_assert_null(strstr(d, "user tgtest group"));
+	g_assert_nonnull(strstr(d, " master br0 "));
+	g_assert_nonnull(strstr(d, "link/ether " VM1_MAC " "));
+	g_assert_nonnull(strstr(d, "alias tapgate: [tap vm1]"));
+	g_assert_nonnull(strstr(d, "BROADCAST,MULTICAST,UP>"));
+}
+
+typedef struct {
+	const char *name;
+	const char *drift;	/* what someone changes after apply */
+	uid_t owner;		/* then, if not 0: vm1's new owner and group, set in place */
+	gid_t group;
+	const char *fix;	/* what the next apply then does */
+	const char *want;	/* in 'ip -d link show vm1' after it */
+} DriftCase;
+
+static const DriftCase drift_cases[] = {
+	{ "owner-and-group", "true", SANDBOX_OTHER_UID, SANDBOX_LAB_GID,
+	  "ip tuntap del dev vm1 mode tap multi_queue\n"
+	  "ip tuntap add dev vm1 mode tap user 4242 multi_queue\n"
+	  "ip link set dev vm1 alias 'tapgate: [tap vm1]'\n"
+	  "ip link set dev vm1 address " VM1_MAC "\n"
+	  "ip link set dev vm1 master br0\n"
+	  "ip link set dev vm1 up\n"
+	  "6 changes", "persist on user tgtest \n" },
+	{ "owner", "true", SANDBOX_OTHER_UID, (gid_t)-1,
+	  "ip tuntap add dev vm1 mode tap user 4242 multi_queue\n"
+	  "1 change", "persist on user tgtest \n" },
+	{ "mac-and-mtu", "ip link set dev vm1 address fe:00:00:00:00:01 mtu 9000", 0, 0,
+	  "ip link set dev vm1 address " VM1_MAC "\n"
+	  "ip link set dev vm1 mtu 1500\n"
+	  "2 changes", "mtu 1500 " },
+	{ "bridge-and-down", "ip link add brx type bridge && ip link set dev vm1 master brx down",
+	  0, 0,
+	  "ip link set dev vm1 master br0\n"
+	  "ip link set dev vm1 up\n"
+	  "2 changes", "master br0 " },
+	{ "not-multi-queue", "ip tuntap del dev vm1 mode tap multi_queue && "
+	  "ip tuntap add dev vm1 mode tap user 4242", 0, 0,
+	  "ip tuntap del dev vm1 mode tap\n"
+	  "ip tuntap add dev vm1 mode tap user 4242 multi_queue\n"
+	  "ip link set dev vm1 alias 'tapgate: [tap vm1]'\n"
+	  "ip link set dev vm1 address " VM1_MAC "\n"
+	  "ip link set dev vm1 master br0\n"
+	  "ip link set dev vm1 up\n"
+	  "6 changes", " multi_queue numqueues 0 " },
+};
+
+/* Whatever was changed on the tap by hand, the next apply puts back, as
+ * --dry-run says, and the one after finds nothing to do. */
+static void test_tap_drift(gconstpointer data)
+{
+	const DriftCase *c = data;
+	g_autofree char *dry = NULL, *out = NULL, *again = NULL, *d = NULL, *want_dry = NULL;
+
+	setup_world(tap_vm1);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	sandbox_sh("%s", c->drift);
+	if (c->owner) {	/* as root may: attached by name, while it stays */
+		tg_autoclose int fd = hold_tap("vm1", TRUE, FALSE);
+
+		g_assert_cmpint(ioctl(fd, TUNSETOWNER, (unsigned long)c->owner), ==, 0);
+		if (c->group != (gid_t)-1)
+			g_assert_cmpint(ioctl(fd, TUNSETGROUP, (unsigned long)c->group), ==, 0);
+	}
+	g_assert_cmpint(sandbox_apply("--dry-run", &dry, NULL), ==, 0);
+	want_dry = g_strconcat(c->fix, " (dry run: nothing changed)", NULL);
+	g_assert_cmpstr(dry, ==, want_dry);
+	g_assert_cmpint(sandbox_apply("", &out, NULL), ==, 0);
+	g_assert_cmpstr(out, ==, c->fix);
+	g_assert_cmpint(sandbox_apply("", &again, NULL), ==, 0);
+	g_assert_cmpstr(again, ==, "nothing to change");
+	d = link_details("vm1");
+	g_assert_nonnull(strstr(d, c->want));
+}
+
+/* A [tap] taken out of the policy: the tap apply made goes, a tap of that
+ * kind it did not make stays, and so does one a process holds. */
+static void test_tap_undeclared(void)
+{
+	g_autofree char *out = NULL, *err = NULL, *again = NULL, *d1 = NULL, *d2 = NULL;
+	g_autofree char *held_out = NULL, *held_err = NULL;
+	tg_autoclose int fd = -1;
+
+	setup_world(tap_vm1);
+	g_assert_cmpint(sandbox_apply("", NULL, NULL), ==, 0);
+	sandbox_sh("ip tuntap add dev vm2 mode tap user 4242 multi_queue && "
+		   "ip link set dev vm2 alias 'made by hand'");
+	/* held: reported and left */
+	fd = hold_tap("vm1", TRUE, FALSE);
+	sandbox_write("/etc/tapgate/tapgate.conf", "[bridge br0]\nallow-users = *\n", 0644, 0);
+	g_assert_cmpint(sandbox_apply("", &held_out, &held_err), ==, 0);
+	g_assert_cmpstr(held_err, ==, "tapgate apply: tap 'vm1' is no longer declared, but a "
+				      "process holds it: left as it is");
+	g_assert_cmpstr(held_out, ==, "nothing to change");
+	tg_closep(&fd);
+	/* let go: deleted */
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 0);
+	g_assert_cmpstr(err, ==, "");
+	g_assert_cmpstr(out, ==, "ip tuntap del dev vm1 mode tap multi_queue\n1 change");
+	d1 = link_details("vm1");
+	g_assert_cmpstr(d1, ==, "");
+	d2 = link_details("vm2");
+	g_assert_nonnull(strstr(d2, "persist on user tgtest"));
+	g_assert_cmpint(sandbox_apply("", &again, NULL), ==, 0);
+	g_assert_cmpstr(again, ==, "nothing to change");
+}
+
+typedef struct {
+	const char *name;
+	const char *policy;
+	gboolean multi_queue;	/* of the tap a process holds */
+	const char *err;
+} HeldCase;
+
+static const HeldCase held_cases[] = {
+	{ "not-multi-queue", tap_vm1, FALSE,
+	  "tapgate apply: tap 'vm1': 'vm1' is not multi-queue, and a process holds it: it can be "
+	  "made again only when let go\n"
+	  "tapgate apply: 1 of 1 networks, managed bridges and taps left out" },
+	{ "multi-queue", "[tap vm1]\nuser = tgtest\nbridge = br0\n", TRUE,
+	  "tapgate apply: tap 'vm1': 'vm1' is multi-queue, and a process holds it: it can be "
+	  "made again only when let go\n"
+	  "tapgate apply: 1 of 1 networks, managed bridges and taps left out" },
+	{ "not-persistent", tap_vm1, TRUE,
+	  "tapgate apply: tap 'vm1': 'vm1' exists but is not persistent: a process made it for "
+	  "itself and holds it\n"
+	  "tapgate apply: 1 of 1 networks, managed bridges and taps left out" },
+};
+
+/* A tap a process holds, whose multi-queue flag is not the policy's: a
+ * problem of its unit, nothing changed; once let go, it is made again. */
+static void test_tap_held(gconstpointer data)
+{
+	const HeldCase *c = data;
+	gboolean persist = !g_str_equal(c->name, "not-persistent");
+	g_autofree char *before = NULL, *after = NULL, *out = NULL, *err = NULL, *again = NULL;
+	tg_autoclose int fd = -1;
+
+	setup_world(c->policy);
+	fd = hold_tap("vm1", c->multi_queue, persist);
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	g_assert_cmpstr(err, ==, c->err);
+	g_assert_cmpstr(out, ==, "");
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+	tg_closep(&fd);
+	if (!persist)
+		return;
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(sandbox_apply("", &out, NULL), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "ip tuntap del dev vm1 mode tap"));
+	g_assert_cmpint(sandbox_apply("", &again, NULL), ==, 0);
+	g_assert_cmpstr(again, ==, "nothing to change");
+}
+
+/* A tap's problems: its bridge is missing or not a bridge, its name is
+ * another device's. Nothing changes. */
+static const ProblemCase tap_problem_cases[] = {
+	{ "tap-bridge-missing", "[tap vm1]\nuser = tgtest\nbridge = brnone\n", "true",
+	  "tapgate apply: tap 'vm1': bridge 'brnone' does not exist; create it, or let tapgate "
+	  "make it ('managed = true' in [bridge brnone])\n"
+	  "tapgate apply: 1 of 1 networks, managed bridges and taps left out" },
+	{ "tap-bridge-not-a-bridge", "[tap vm1]\nuser = tgtest\nbridge = up1\n", "true",
+	  "tapgate apply: tap 'vm1': 'up1' exists but is not a bridge\n"
+	  "tapgate apply: 1 of 1 networks, managed bridges and taps left out" },
+	{ "tap-name-taken", "[tap vm1]\nuser = tgtest\nbridge = br0\n",
+	  "ip link add vm1 type veth peer name vm1-p",
+	  "tapgate apply: tap 'vm1': 'vm1' exists but is a veth device, not a tap\n"
+	  "tapgate apply: 1 of 1 networks, managed bridges and taps left out" },
+	{ "tap-network-left-out",
+	  "[network lan]\nbridge = brlan\nvxlan-vni = 10100\nvxlan-local = 192.0.2.9\n"
+	  "[tap vm1]\nuser = tgtest\nnetwork = lan\n", "true",
+	  "tapgate apply: network 'lan': vxlan-local 192.0.2.9 is not an address of this host\n"
+	  "tapgate apply: tap 'vm1': network 'lan' is left out, and the tap with it\n"
+	  "tapgate apply: 2 of 2 networks, managed bridges and taps left out" },
+};
+
+/* The second tap cannot be made (an altname of another device has its
+ * name, which planning does not see): the first tap, made before it, and
+ * the rest are undone. */
+static void test_tap_undo(void)
+{
+	g_autofree char *before = NULL, *after = NULL, *err = NULL, *out = NULL;
+
+	setup_world("[tap vm1]\nuser = tgtest\nbridge = br0\n"
+		    "[tap vm2]\nuser = tgtest\nbridge = br0\n");
+	sandbox_sh("ip link property add dev up1 altname vm2");
+	before = snapshot(NULL);
+	g_assert_cmpint(sandbox_apply("", &out, &err), ==, 1);
+	g_assert_cmpstr(err, ==, "tapgate apply: 'ip tuntap add dev vm2 mode tap user 4242' "
+				 "failed: a device of that name exists; the 5 changes before it were "
+				 "undone");
+	g_assert_cmpstr(out, ==, "");
+	after = snapshot(NULL);
+	g_assert_cmpstr(after, ==, before);
+	g_free(after);
+	after = link_details("vm1");
+	g_assert_cmpstr(after, ==, "");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -512,5 +787,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/attach/network-bridge-down", test_network_bridge_down);
 	g_test_add_func("/attach/no-kernel-vlan-filtering", test_no_kernel_vlan_filtering);
 	g_test_add_func("/apply/no-8021q", test_no_8021q);
+	g_test_add_func("/apply/tap/made", test_tap_made);
+	TABLETEST_ADD("/apply/tap/drift", drift_cases, test_tap_drift);
+	g_test_add_func("/apply/tap/undeclared", test_tap_undeclared);
+	TABLETEST_ADD("/apply/tap/held", held_cases, test_tap_held);
+	TABLETEST_ADD("/apply/tap/problem", tap_problem_cases, test_problem);
+	g_test_add_func("/apply/tap/undo", test_tap_undo);
 	return g_test_run();
 }

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
@@ -130,6 +132,7 @@ static void test_ok(gconstpointer data)
 	g_assert_cmpstr(v6, ==, "");
 	g_assert_cmpint(ioctl(a.tapfd, TUNGETIFF, &ifr), ==, 0);
 	g_assert_cmpint(!!(ifr.ifr_flags & IFF_VNET_HDR), ==, c->use_vnet);
+	g_assert_false(ifr.ifr_flags & IFF_MULTI_QUEUE);	/* qemu-bridge-helper's protocol */
 
 	log = sandbox_log_drain();
 	want_log = g_strdup_printf("allowed uid=%u bridge=br0 tap=%s", (unsigned)uid, a.tapname);
@@ -154,7 +157,7 @@ static void test_ok(gconstpointer data)
 
 typedef struct {
 	const char *name;
-	const char *args[5];
+	const char *args[7];
 	gboolean as_user;
 	const char *acl;
 	const char *conf;
@@ -205,6 +208,24 @@ static const ErrCase err_cases[] = {
 	{ "altname", { "--br=guest0", "--fd=@FD@" }, TRUE, "allow all\ndeny br0\n", NULL,
 	  "tapgate-helper: bridge 'guest0' does not exist", NULL,
 	  "ip link property add dev br0 altname guest0" },
+	/* Multiqueue and vhost-net: bounded by the target, refused as any denial. */
+	{ "queues-over-default", { "--queues=9", "--br=br0", "--fd=@FD@" }, TRUE, "allow br0\n",
+	  NULL, DENIED, "vlan=0 queues=9 vhost=0: uid 4242 asked for 9 queues on bridge 'br0', which "
+	  "allows 8 (max-queues)" },
+	{ "queues-over-max", { "--queues=3", "--br=br0", "--fd=@FD@" }, TRUE, NULL,
+	  "[bridge br0]\nallow-users = *\nmax-queues = 2\n", DENIED,
+	  "asked for 3 queues on bridge 'br0', which allows 2 (max-queues)" },
+	{ "vhost-not-allowed", { "--queues=2", "--vhost", "--br=br0", "--fd=@FD@" }, TRUE,
+	  "allow br0\n", NULL, DENIED, "uid 4242 asked for vhost-net descriptors on bridge "
+	  "'br0', which does not allow them (allow-vhost)" },
+	{ "vhost-no-device", { "--queues=2", "--vhost", "--br=br0", "--fd=@FD@" }, TRUE, NULL,
+	  "[bridge br0]\nallow-users = *\nallow-vhost = true\n",
+	  "tapgate-helper: cannot open '/dev/vhost-net': No such file or directory (load the "
+	  "vhost_net module: 'modprobe vhost_net' as root)", NULL },
+	{ "vhost-without-queues", { "--vhost", "--br=br0", "--fd=@FD@" }, TRUE, "allow br0\n", NULL,
+	  "tapgate-helper: '--vhost' needs '--queues=N' (try '--help')", NULL },
+	{ "queues-zero", { "--queues=0", "--br=br0", "--fd=@FD@" }, TRUE, "allow br0\n", NULL,
+	  "tapgate-helper: '--queues=0' is not a number from 1 to 256 (try '--help')", NULL },
 	/* A Linux bridge holds at most 1023 ports (BR_MAX_PORTS - 1). */
 	{ "bridge-full", BR0, FALSE, "allow br0\n", NULL,
 	  "tapgate-helper: bridge 'br0' is full (a Linux bridge holds at most 1023 ports)", NULL,
@@ -280,6 +301,90 @@ static void test_file(gconstpointer data)
 
 /* fds 0, 1 and 2 closed at exec: the helper must still work, and must not
  * write its error into whatever file lands on fd 2. */
+typedef struct {
+	const char *name;
+	unsigned int queues;
+	gboolean vhost;
+	gboolean as_user;
+	const char *conf;
+} QueueCase;
+
+#define ALL_VHOST "[bridge br0]\nallow-users = *\nallow-vhost = true\n"
+static const QueueCase queue_cases[] = {
+	{ "user-1", 1, FALSE, TRUE, "[bridge br0]\nallow-users = *\n" },
+	{ "user-4", 4, FALSE, TRUE, "[bridge br0]\nallow-users = *\n" },
+	{ "user-8-default-max", 8, FALSE, TRUE, "[bridge br0]\nallow-users = *\n" },
+	{ "root-64", 64, FALSE, FALSE, "[bridge br0]\nallow-users = *\nmax-queues = 64\n" },
+	{ "user-4-vhost", 4, TRUE, TRUE, ALL_VHOST },
+	{ "user-64-vhost", 64, TRUE, TRUE, ALL_VHOST "max-queues = 64\n" },
+};
+
+/* --queues=N: N descriptors of one multiqueue tap (and N of vhost-net), in
+ * one message; the tap lives while any of them is open. */
+static void test_queues(gconstpointer data)
+{
+	const QueueCase *c = data;
+	g_autofree char *qarg = g_strdup_printf("--queues=%u", c->queues);
+	const char *args[] = { "--use-vnet", qarg, "--br=br0", "--fd=@FD@", c->vhost ? "--vhost" : NULL,
+			       NULL };
+	const char *plain[] = { "--br=br0", "--fd=@FD@", NULL };
+	g_auto(HelperRun) a = { .tapfd = -1 };
+	g_auto(HelperRun) b = { .tapfd = -1 };
+	g_autofree char *log = NULL, *want_log = NULL;
+	uid_t uid = c->as_user ? SANDBOX_USER_UID : 0;
+	unsigned int want = c->vhost ? 2 * c->queues : c->queues;
+	LinkInfo tap;
+
+	setup_world("allow br0\n", c->conf);
+	/* No vhost-net driver here: a root-only stand-in that only the helper
+	 * can open (the test guest's kernel opens the real one). */
+	sandbox_sh("mknod -m 0600 /dev/vhost-net c 1 3");
+	helper_run(c->as_user ? setuid_helper : helper, args, c->as_user ? &as_user : NULL, &a);
+	sandbox_sh("rm /dev/vhost-net");
+	g_assert_cmpstr(a.err, ==, "");
+	g_assert_cmpint(a.status, ==, 0);
+	g_assert_cmpuint(a.n_bytes, ==, 1);
+	g_assert_cmpint(a.n_fds, ==, want);
+	for (unsigned int i = 0; i < c->queues; i++) {
+		struct ifreq ifr = { 0 };
+
+		g_assert_cmpint(ioctl(a.fds[i], TUNGETIFF, &ifr), ==, 0);
+		g_assert_cmpstr(ifr.ifr_name, ==, a.tapname);
+		g_assert_true(ifr.ifr_flags & IFF_MULTI_QUEUE);
+		g_assert_true(ifr.ifr_flags & IFF_VNET_HDR);
+	}
+	for (unsigned int i = c->queues; i < want; i++) {
+		struct stat st;
+
+		g_assert_cmpint(fstat(a.fds[i], &st), ==, 0);
+		g_assert_true(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+	}
+	get_link(a.tapname, &tap);
+	g_assert_true(tap.tun.known && tap.tun.multi_queue && !tap.tun.persist);
+	g_assert_cmpuint(tap.tun.num_queues, ==, c->queues);
+	g_assert_true(tap.tun.has_owner);
+	g_assert_cmpuint(tap.tun.owner, ==, uid);
+	log = sandbox_log_drain();
+	want_log = g_strdup_printf("tap=%s bridge=br0 vlan=none vnet_hdr=1 queues=%u vhost=%d",
+				   a.tapname, c->queues, c->vhost);
+	g_assert_nonnull(strstr(log, want_log));
+
+	/* Every queue is a port of the one tap: the last one's frame crosses br0. */
+	helper_run(helper, plain, NULL, &b);
+	g_assert_cmpint(b.status, ==, 0);
+	frame_send(a.fds[c->queues - 1], TRUE, (const guint8 *)"\x52\x54\x00\x12\x34\x57", 0,
+		   "tapgate queue test");
+	g_assert_true(frame_wait(b.tapfd, "tapgate queue test", 3000, NULL));
+
+	/* It lives while any queue is held, and dies with the last. */
+	for (unsigned int i = 0; i + 1 < c->queues; i++)
+		tg_closep(&a.fds[i]);
+	a.tapfd = -1;
+	g_assert_true(link_exists(a.tapname));
+	tg_closep(&a.fds[c->queues - 1]);
+	g_assert_false(link_exists(a.tapname));
+}
+
 static void test_closed_std_fds(void)
 {
 	const char *args[] = { "--use-vnet", "--br=br0", "--fd=@FD@", NULL };
@@ -350,7 +455,8 @@ static void test_help_version(void)
 
 	helper_run(helper, help, NULL, &h);
 	g_assert_cmpint(h.status, ==, 0);
-	g_assert_true(g_str_has_prefix(h.out, "Usage: tapgate-helper [--use-vnet] [--vlan=ID] --br=BRIDGE|NETWORK --fd=N\n"));
+	g_assert_true(g_str_has_prefix(h.out, "Usage: tapgate-helper [--use-vnet] [--vlan=ID] "
+				       "[--queues=N [--vhost]] --br=BRIDGE|NETWORK --fd=N\n"));
 	g_assert_cmpstr(h.err, ==, "");
 	helper_run(helper, version, NULL, &v);
 	g_assert_cmpint(v.status, ==, 0);
@@ -368,6 +474,7 @@ int main(int argc, char **argv)
 
 	TABLETEST_ADD("/helper/ok", ok_cases, test_ok);
 	TABLETEST_ADD("/helper/error", err_cases, test_err);
+	TABLETEST_ADD("/helper/queues", queue_cases, test_queues);
 	for (i = 0; i < G_N_ELEMENTS(file_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/helper/untrusted-file/%s",
 							file_cases[i].name);

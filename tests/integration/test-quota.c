@@ -49,15 +49,18 @@ static guint state_lines(void)
 
 typedef struct {
 	const HelperRunOpts *opts;
+	const char *const *args;	/* NULL: QEMU's */
 	HelperRun run;
 } Call;
+
+static const char *const queues4[] = { "--use-vnet", "--queues=4", "--br=br0", "--fd=@FD@", NULL };
 
 static gpointer call_thread(gpointer data)
 {
 	static const char *args[] = { "--use-vnet", "--br=br0", "--fd=@FD@", NULL };
 	Call *c = data;
 
-	helper_run(setuid_helper, args, c->opts, &c->run);
+	helper_run(setuid_helper, c->args ? c->args : args, c->opts, &c->run);
 	return NULL;
 }
 
@@ -144,6 +147,47 @@ static void test_per_group(void)
 	g_assert_cmpuint(call_many(calls + 3, 3,
 				   "tapgate-helper: quota reached: group 4244 already has 2 ports on "
 				   "bridge 'br0' (max-ports-per-group = 2)"), ==, 2);
+	calls_clear(calls, G_N_ELEMENTS(calls));
+}
+
+/* A multiqueue tap is one port, however many queues: 20 calls for 4 queues
+ * each against a quota of 3 give 3 taps of 4 queues; the port is taken while
+ * any queue is held. */
+static void test_multiqueue_one_port(void)
+{
+	Call calls[20] = { 0 };
+	g_autoptr(GPtrArray) taps = NULL;
+	g_auto(HelperRun) more = { .tapfd = -1 }, last = { .tapfd = -1 };
+	HelperRun *held = NULL;
+	const char *plain[] = { "--br=br0", "--fd=@FD@", NULL };
+
+	setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 3\n");
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		calls[i].opts = &as_user;
+		calls[i].args = queues4;
+	}
+	g_assert_cmpuint(call_many(calls, G_N_ELEMENTS(calls),
+				   "tapgate-helper: quota reached: uid 4242 already has 3 ports on "
+				   "bridge 'br0' (max-ports-per-user = 3)"), ==, 3);
+	g_assert_cmpuint(state_lines(), ==, 3);
+	taps = sandbox_links_of_kind("tun");
+	g_assert_cmpuint(taps->len, ==, 3);
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++)
+		if (calls[i].run.status == 0) {
+			g_assert_cmpint(calls[i].run.n_fds, ==, 4);
+			held = &calls[i].run;
+		}
+	/* three of its four queues closed: still a port */
+	for (int i = 0; i < 3; i++)
+		tg_closep(&held->fds[i]);
+	held->tapfd = -1;
+	helper_run(setuid_helper, plain, &as_user, &more);
+	g_assert_cmpint(more.status, ==, 1);
+	tg_closep(&held->fds[3]);
+	helper_run(setuid_helper, plain, &as_user, &last);
+	g_assert_cmpstr(last.err, ==, "");
+	g_assert_cmpint(last.status, ==, 0);
+	g_assert_cmpuint(state_lines(), ==, 3);
 	calls_clear(calls, G_N_ELEMENTS(calls));
 }
 
@@ -239,6 +283,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/quota/concurrent-per-user", test_concurrent_per_user);
 	g_test_add_func("/quota/concurrent-total", test_concurrent_total);
 	g_test_add_func("/quota/per-group", test_per_group);
+	g_test_add_func("/quota/multiqueue-one-port", test_multiqueue_one_port);
 	g_test_add_func("/quota/crashed-holder-culled", test_crashed_holder_culled);
 	TABLETEST_ADD("/quota/state", state_cases, test_state);
 	return g_test_run();

@@ -21,7 +21,12 @@ complete_line() {
 
 # line typed | candidates expected (exactly)
 cases=(
-	"tapgate |--help --version check explain mac status sync xml "
+	"tapgate |--help --version check explain mac port run status sync xml "
+	"tapgate port |--help attach detach "
+	"tapgate run --|--help --helper --net "
+	"tapgate run --net n0|n0= "
+	"tapgate run --net n0=br0 -- tapgate run --ne|--net "
+	"tapgate run --net n0=br0 tapgate ru|run "
 	"tapgate ex|explain "
 	"tapgate xml |attach interface network "
 	"tapgate xml network --b|--bridge "
@@ -34,7 +39,7 @@ cases=(
 	"tapgate xml attach --model vi|virtio "
 	"tapgate status --|--help --network --policy "
 )
-commands=(check explain sync "xml interface" "xml network" "xml attach" mac)
+commands=(check explain sync "xml interface" "xml network" "xml attach" mac "port attach" "port detach" run)
 [ -n "$("$tapgate" status --help 2>/dev/null)" ] && commands+=(status)
 n=0 fail=0
 echo "1..$((${#cases[@]} + ${#commands[@]}))"

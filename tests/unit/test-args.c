@@ -13,6 +13,8 @@ typedef struct {
 	gboolean help;
 	gboolean version;
 	unsigned int vlan;
+	unsigned int queues;
+	gboolean vhost;
 } ArgsCase;
 
 static const ArgsCase cases[] = {
@@ -61,6 +63,25 @@ static const ArgsCase cases[] = {
 	{ "vlan-text", { "--br=br0", "--fd=5", "--vlan=ten" },
 	  "'--vlan': 'ten' is not a VLAN id (1-4094)" },
 	{ "vlan-twice", { "--br=br0", "--fd=5", "--vlan=1", "--vlan=2" }, "'--vlan' given twice" },
+	/* tapgate run's multiqueue request */
+	{ "queues", { "--use-vnet", "--queues=4", "--br=br0", "--fd=5" }, NULL, TRUE, "br0", 5,
+	  .queues = 4 },
+	{ "queues-vhost", { "--vhost", "--br=br0", "--queues=1", "--fd=5" }, NULL, FALSE, "br0", 5,
+	  .queues = 1, .vhost = TRUE },
+	{ "queues-max", { "--br=br0", "--fd=5", "--queues=256" }, NULL, FALSE, "br0", 5,
+	  .queues = 256 },
+	{ "queues-257", { "--br=br0", "--fd=5", "--queues=257" },
+	  "'--queues=257' is not a number from 1 to 256" },
+	{ "queues-zero", { "--br=br0", "--fd=5", "--queues=0" },
+	  "'--queues=0' is not a number from 1 to 256" },
+	{ "queues-empty", { "--br=br0", "--fd=5", "--queues=" },
+	  "'--queues=' is not a number from 1 to 256" },
+	{ "queues-sign", { "--br=br0", "--fd=5", "--queues=+4" },
+	  "'--queues=+4' is not a number from 1 to 256" },
+	{ "queues-twice", { "--br=br0", "--fd=5", "--queues=2", "--queues=2" },
+	  "'--queues' given twice" },
+	{ "vhost-alone", { "--br=br0", "--fd=5", "--vhost" }, "'--vhost' needs '--queues=N'" },
+	{ "queues-separate", { "--br=br0", "--fd=5", "--queues", "4" }, "unknown argument '--queues'" },
 };
 
 static void test_args(gconstpointer data)
@@ -85,6 +106,8 @@ static void test_args(gconstpointer data)
 	g_assert_cmpint(args.help, ==, c->help);
 	g_assert_cmpint(args.version, ==, c->version);
 	g_assert_cmpuint(args.vlan, ==, c->vlan);
+	g_assert_cmpuint(args.queues, ==, c->queues);
+	g_assert_cmpint(args.vhost, ==, c->vhost);
 	if (!c->help && !c->version) {
 		g_assert_cmpstr(args.bridge, ==, c->bridge);
 		g_assert_cmpint(args.fd, ==, c->fd);

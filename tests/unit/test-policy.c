@@ -35,6 +35,8 @@ typedef struct {
 	gboolean allowed;
 	const char *reason;	/* exact */
 	unsigned int vlan;	/* --vlan */
+	unsigned int queues;	/* --queues */
+	gboolean vhost;		/* --vhost */
 } DecideCase;
 
 #define LAN "[network lan]\nbridge = br0\nvlan = 100\n"
@@ -134,6 +136,36 @@ static const DecideCase decide_cases[] = {
 	  "no rule allows uid 1000 on bridge 'br0' with VLAN 100", 100 },
 	{ "vlan/qemu-acl-grants-none", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", FALSE,
 	  "no rule allows uid 1000 on bridge 'br0' with VLAN 5", 5 },
+	/* multiqueue and vhost-net: bounded per target */
+	{ "queues/default-8", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", TRUE,
+	  "allowed by the rule at " ACL ":1", .queues = 8 },
+	{ "queues/default-9", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", FALSE,
+	  "uid 1000 asked for 9 queues on bridge 'br0', which allows 8 (max-queues)", .queues = 9 },
+	{ "queues/bridge-max", "[bridge br0]\nallow-users = *\nmax-queues = 2\n", NULL, NULL, NULL,
+	  ALICE, "br0", TRUE, "allowed by the rule at " CONF ":2", .queues = 2 },
+	{ "queues/bridge-max-over", "[bridge br0]\nallow-users = *\nmax-queues = 2\n", NULL, NULL,
+	  NULL, ALICE, "br0", FALSE,
+	  "uid 1000 asked for 3 queues on bridge 'br0', which allows 2 (max-queues)", .queues = 3 },
+	{ "queues/network-own-max", "[bridge br0]\nmax-queues = 2\n" LAN "allow-users = *\n"
+	  "max-queues = 16\n", NULL, NULL, NULL, ALICE, "lan", TRUE,
+	  "allowed by the rule at " CONF ":6", .queues = 16 },
+	{ "queues/network-default", "[bridge br0]\nmax-queues = 64\n" LAN "allow-users = *\n", NULL,
+	  NULL, NULL, ALICE, "lan", FALSE,
+	  "uid 1000 asked for 9 queues on network 'lan', which allows 8 (max-queues)", .queues = 9 },
+	{ "queues/deny-rule-first", "[bridge br0]\nallow-users = *\ndeny-users = alice\n"
+	  "max-queues = 2\n", NULL, NULL, NULL, ALICE, "br0", FALSE,
+	  "denied by the rule at " CONF ":3", .queues = 9 },
+	{ "queues/not-allowed-at-all", "[bridge br0]\nallow-users = bob\n", NULL, NULL, NULL,
+	  ALICE, "br0", FALSE, "no rule allows uid 1000 on bridge 'br0'", .queues = 99 },
+	{ "vhost/off-by-default", NULL, "allow br0\n", NULL, NULL, ALICE, "br0", FALSE,
+	  "uid 1000 asked for vhost-net descriptors on bridge 'br0', which does not allow them "
+	  "(allow-vhost)", .queues = 1, .vhost = TRUE },
+	{ "vhost/allowed", "[bridge br0]\nallow-users = *\nallow-vhost = true\n", NULL, NULL, NULL,
+	  ALICE, "br0", TRUE, "allowed by the rule at " CONF ":2", .queues = 4, .vhost = TRUE },
+	{ "vhost/network-needs-its-own", "[bridge br0]\nallow-vhost = true\n" LAN
+	  "allow-users = *\n", NULL, NULL, NULL, ALICE, "lan", FALSE,
+	  "uid 1000 asked for vhost-net descriptors on network 'lan', which does not allow them "
+	  "(allow-vhost)", .queues = 1, .vhost = TRUE },
 };
 
 static Policy *load_ok(const char *conf, const char *acl, const char *extra_path,
@@ -160,7 +192,8 @@ static void test_decide(gconstpointer data)
 	g_autoptr(Policy) policy = load_ok(c->conf, c->acl, c->extra_path, c->extra);
 	PolicyCaller caller = { .uid = c->caller.uid, .gid = c->caller.gid,
 				.groups = c->caller.groups, .n_groups = c->caller.n_groups };
-	PolicyRequest request = { .name = c->bridge, .vlan = c->vlan };
+	PolicyRequest request = { .name = c->bridge, .vlan = c->vlan, .queues = c->queues,
+				  .vhost = c->vhost };
 	PolicyDecision d = policy_decide(policy, &caller, &request);
 	PolicyDecision again = policy_decide(policy, &caller, &request);
 
@@ -212,11 +245,11 @@ static const ErrorCase error_cases[] = {
 	{ "conf/key-twice", "[bridge br0]\nallow-users = alice\nallow-users = bob\n", NULL, NULL,
 	  NULL, CONF ":3: 'allow-users' already set at line 2" },
 	{ "conf/unknown-section", "\n[bridges br0]\n", NULL, NULL, NULL,
-	  CONF ":2: unknown section [bridges br0] (known: [global], [bridge NAME], [network NAME])" },
+	  CONF ":2: unknown section [bridges br0] (known: [global], [bridge NAME], [network NAME], [tap NAME])" },
 	{ "conf/unknown-key", "[bridge br0]\nallow-user = alice\n", NULL, NULL, NULL,
 	  CONF ":2: unknown key 'allow-user' in [bridge br0] (known: allow-users, allow-groups, "
 	  "deny-users, deny-groups, allow-vlans, managed, keep-default-vlan, max-ports-per-user, "
-	  "max-ports-per-group, max-ports)" },
+	  "max-ports-per-group, max-ports, max-queues, allow-vhost)" },
 	{ "conf/unknown-deny-user", "[bridge br0]\ndeny-users = ghost\n", NULL, NULL, NULL,
 	  CONF ":2: unknown user 'ghost' in 'deny-users'" },
 	{ "conf/unknown-deny-group", "[bridge br0]\ndeny-groups = kvm;ghosts\n", NULL, NULL, NULL,
@@ -259,7 +292,8 @@ static const ErrorCase error_cases[] = {
 	  NULL, NULL, CONF ":4: unknown key 'allow-vlans' in [network lan] (known: bridge, uplink, "
 	  "vlan, trunk, native, keep-default-vlan, vxlan-vni, vxlan-local, vxlan-peers, "
 	  "vxlan-control, vxlan-port, allow-users, allow-groups, deny-users, "
-	  "deny-groups, max-ports-per-user, max-ports-per-group, max-ports)" },
+	  "deny-groups, max-ports-per-user, max-ports-per-group, max-ports, max-queues, "
+	  "allow-vhost)" },
 	{ "net/name-of-a-bridge", "[bridge br0]\nallow-users = *\n[network br0]\nbridge = br1\n"
 	  "vlan = 1\n", NULL, NULL, NULL,
 	  CONF ":3: [network br0] has the name of [bridge br0] at " CONF ":1" },
@@ -342,6 +376,58 @@ static const ErrorCase error_cases[] = {
 	  NULL, NULL, CONF ":3: invalid value for 'deny-users'" },
 	{ "conf/control-in-section", "[bridge \x01]\n", NULL, NULL, NULL,
 	  CONF ":1: malformed section header" },
+	{ "queues/too-many", "[bridge br0]\nmax-queues = 65\n", NULL, NULL, NULL,
+	  CONF ":2: max-queues must be a number from 1 to 64" },
+	{ "queues/zero", "[bridge br0]\nmax-queues = 0\n", NULL, NULL, NULL,
+	  CONF ":2: max-queues must be a number from 1 to 1000000" },
+	{ "queues/wildcard", "[bridge *]\nmax-queues = 4\n", NULL, NULL, NULL,
+	  CONF ":2: 'max-queues' is not allowed in [bridge *]" },
+	{ "vhost/not-bool", LAN "allow-vhost = maybe\n", NULL, NULL, NULL,
+	  CONF ":4: allow-vhost must be true or false" },
+#define TAP "[bridge br0]\n[tap vm1]\n"
+	{ "tap/no-owner", TAP "bridge = br0\n", NULL, NULL, NULL,
+	  CONF ":2: tap 'vm1' needs 'user =' or 'group =' (a tap without an owner can be opened by "
+	  "anyone)" },
+	{ "tap/no-port", TAP "user = alice\n", NULL, NULL, NULL,
+	  CONF ":2: tap 'vm1' needs one of 'network =' and 'bridge ='" },
+	{ "tap/both", TAP "user = alice\nbridge = br0\nnetwork = lan\n" LAN, NULL, NULL, NULL,
+	  CONF ":2: tap 'vm1' needs one of 'network =' and 'bridge ='" },
+	{ "tap/vlan-with-network", LAN "[tap vm1]\nuser = alice\nnetwork = lan\nvlan = 5\n", NULL,
+	  NULL, NULL, CONF ":4: tap 'vm1': 'vlan' is for 'bridge ='; a network sets its own VLANs" },
+	{ "tap/unknown-network", TAP "user = alice\nnetwork = nope\n", NULL, NULL, NULL,
+	  CONF ":2: tap 'vm1': no [network nope] is declared" },
+	{ "tap/unknown-user", TAP "user = ghost\nbridge = br0\n", NULL, NULL, NULL,
+	  CONF ":3: unknown user 'ghost'" },
+	{ "tap/unknown-group", TAP "group = ghosts\nbridge = br0\n", NULL, NULL, NULL,
+	  CONF ":3: unknown group 'ghosts'" },
+	{ "tap/multicast-mac", TAP "user = alice\nbridge = br0\nmac = 01:00:5e:00:00:01\n", NULL,
+	  NULL, NULL, CONF ":5: mac: '01:00:5e:00:00:01' is not a unicast MAC address (such as "
+	  "fe:54:00:12:34:56)" },
+	{ "tap/zero-mac", TAP "user = alice\nbridge = br0\nmac = 00:00:00:00:00:00\n", NULL,
+	  NULL, NULL, CONF ":5: mac: '00:00:00:00:00:00' is not a unicast MAC address (such as "
+	  "fe:54:00:12:34:56)" },
+	{ "tap/mtu-small", TAP "user = alice\nbridge = br0\nmtu = 67\n", NULL, NULL, NULL,
+	  CONF ":5: mtu must be a number from 68 to 65521" },
+	{ "tap/multi-queue-text", TAP "user = alice\nbridge = br0\nmulti-queue = yes please\n",
+	  NULL, NULL, NULL, CONF ":5: multi-queue must be true or false" },
+	{ "tap/unknown-key", TAP "user = alice\nbridge = br0\nqueues = 4\n", NULL, NULL, NULL,
+	  CONF ":5: unknown key 'queues' in [tap vm1] (known: user, group, network, bridge, vlan, "
+	  "mac, mtu, multi-queue)" },
+	{ "tap/libvirt-name", "[tap vnet7]\nuser = alice\nbridge = br0\n", NULL, NULL, NULL,
+	  CONF ":1: tap 'vnet7': names starting with vnet, macvtap, macvlan (libvirt's) or tg and a "
+	  "digit or x (the helper's) are taken" },
+	{ "tap/helper-name", "[tap tg1000-1]\nuser = alice\nbridge = br0\n", NULL, NULL, NULL,
+	  CONF ":1: tap 'tg1000-1': names starting with vnet, macvtap, macvlan (libvirt's) or tg and "
+	  "a digit or x (the helper's) are taken" },
+	{ "tap/long-name", "[tap abcdefghijklmnop]\nuser = alice\nbridge = br0\n", NULL, NULL, NULL,
+	  CONF ":1: tap name 'abcdefghijklmnop' is too long (at most 15 characters)" },
+	{ "tap/named-like-bridge", "[bridge br0]\n[tap br0]\nuser = alice\nbridge = br1\n", NULL,
+	  NULL, NULL, CONF ":2: tap 'br0' has the name of a bridge" },
+	{ "tap/named-like-network-bridge", LAN "[tap br0]\nuser = alice\nbridge = br1\n", NULL,
+	  NULL, NULL, CONF ":4: tap 'br0' has the name of a network's bridge or uplink" },
+	{ "tap/bridge-is-a-tap", "[tap a]\nuser = alice\nbridge = br0\n[tap b]\nuser = alice\n"
+	  "bridge = a\n", NULL, NULL, NULL, CONF ":4: tap 'b': 'a' is a tap, not a bridge" },
+#undef TAP
 };
 
 static void test_error(gconstpointer data)
@@ -450,6 +536,63 @@ static void test_target(gconstpointer data)
 	policy_decision_clear(&d);
 }
 
+typedef struct {
+	const char *name;
+	const char *conf;
+	gboolean has_user, has_group;
+	uid_t user;
+	gid_t group;
+	const char *bridge;	/* policy_tap_port() */
+	const char *vlans;	/* port_vlan_describe() of its VLANs */
+	gboolean keep;
+	const char *mac;	/* NULL: none declared */
+	unsigned int mtu;
+	gboolean multi_queue;
+} TapCase;
+
+static const TapCase tap_cases[] = {
+	{ "bridge-minimal", "[tap vm1]\nuser = alice\nbridge = br0\n", TRUE, FALSE, 1000, 0, "br0",
+	  "none" },
+	{ "bridge-vlan-keep", "[bridge br0]\nkeep-default-vlan = true\n[tap vm1]\ngroup = kvm\n"
+	  "bridge = br0\nvlan = 100\n", FALSE, TRUE, 0, 100, "br0", "access 100", TRUE },
+	{ "network-everything", LAN "keep-default-vlan = false\n[tap vm-lan.0]\nuser = 1234\n"
+	  "group = lab   # both must match\nnetwork = lan\nmac = FE:54:00:12:34:56\nmtu = 9000\n"
+	  "multi-queue = true\n", TRUE, TRUE, 1234, 200, "br0", "access 100", FALSE,
+	  "fe:54:00:12:34:56", 9000, TRUE },
+	{ "subif-network", "[network s]\nuplink = eth0\nvlan = 42\n[tap t]\nuser = bob\n"
+	  "network = s\n", TRUE, FALSE, 1001, 0, "br42-eth0", "none" },
+};
+
+static void test_tap(gconstpointer data)
+{
+	const TapCase *c = data;
+	g_autoptr(Policy) policy = load_ok(c->conf, NULL, NULL, NULL);
+	const PolicyTap *t = g_ptr_array_index(policy->taps, 0);
+	g_autofree char *vlans = NULL, *mac = NULL;
+	const char *bridge = NULL;
+	PortVlan vlan;
+
+	g_assert_cmpuint(policy->taps->len, ==, 1);
+	g_assert_true(policy_find_tap(policy, t->name) == t);
+	g_assert_cmpint(t->has_user, ==, c->has_user);
+	g_assert_cmpint(t->has_group, ==, c->has_group);
+	g_assert_cmpuint(t->user, ==, c->user);
+	g_assert_cmpuint(t->group, ==, c->group);
+	g_assert_cmpint(policy_tap_port(policy, t, &bridge, &vlan), ==, 0);
+	g_assert_cmpstr(bridge, ==, c->bridge);
+	vlans = port_vlan_describe(&vlan);
+	g_assert_cmpstr(vlans, ==, c->vlans);
+	g_assert_cmpint(vlan.keep_default_vlan, ==, c->keep);
+	g_assert_cmpint(t->has_mac, ==, c->mac != NULL);
+	if (c->mac) {
+		mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", t->mac[0], t->mac[1],
+				      t->mac[2], t->mac[3], t->mac[4], t->mac[5]);
+		g_assert_cmpstr(mac, ==, c->mac);
+	}
+	g_assert_cmpuint(t->mtu, ==, c->mtu);
+	g_assert_cmpint(t->multi_queue, ==, c->multi_queue);
+}
+
 /* No policy at all (e.g. it failed to load) denies. */
 static void test_null_policy(void)
 {
@@ -467,6 +610,7 @@ int main(int argc, char **argv)
 	TABLETEST_ADD("/policy/decide", decide_cases, test_decide);
 	TABLETEST_ADD("/policy/error", error_cases, test_error);
 	TABLETEST_ADD("/policy/target", target_cases, test_target);
+	TABLETEST_ADD("/policy/tap", tap_cases, test_tap);
 	g_test_add_func("/policy/warnings", test_warnings);
 	g_test_add_func("/policy/null", test_null_policy);
 	return g_test_run();

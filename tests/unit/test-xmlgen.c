@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
+#include "guestmac.h"
 #include "gen.h"
 #include "portxml.h"
 #include "tabletest.h"

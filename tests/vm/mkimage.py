@@ -27,7 +27,7 @@ import tempfile
 
 MODULES = [
     "virtio_pci", "virtio_net", "9pnet_virtio", "9p",
-    "bridge", "8021q", "tun", "veth", "vxlan", "macvtap", "dummy", "overlay",
+    "bridge", "8021q", "tun", "veth", "vxlan", "macvtap", "dummy", "overlay", "vhost_net",
 ]
 BUSYBOX = "/bin/busybox"
 APT_ARCHIVE = "/var/cache/apt/archives"

@@ -48,7 +48,8 @@ echo >> "$job/cmd"
 
 accel=$("$here/accel.sh")
 share() { echo "local,path=$1,mount_tag=$2,security_model=none,multidevs=remap${3:+,$3}"; }
-qemu=(qemu-system-x86_64 -machine "q35,accel=$accel" -cpu max -smp 2 -m 1024
+# TG_VM_SMP: more vCPUs (a multiqueue virtio-net enables one queue pair per vCPU)
+qemu=(qemu-system-x86_64 -machine "q35,accel=$accel" -cpu max -smp "${TG_VM_SMP:-2}" -m 1024
 	-nodefaults -no-user-config -display none -no-reboot
 	# ttyS0: the kernel's console, kept in the job directory; ttyS1: the
 	# command's output, and nothing else, on our stdout.

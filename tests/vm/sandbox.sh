@@ -95,10 +95,12 @@ vm_start() {
 	mkdir "$VM_JOB"
 	# VM_NETNS: boot it in that namespace (a "host" of a multi-host test);
 	# VM_BRIDGE: what -netdev asks for (a bridge or a tapgate network).
+	# VM_NETDEV: the whole -netdev value instead (e.g. tap,...,script=...;
+	# HELPER and KIND are then unused).
 	${VM_NETNS:+ip netns exec "$VM_NETNS"} env \
 		"TG_VM_JOB=$VM_JOB" "TG_VM_RUN_AS=$run_as" "TG_VM_JOB_OWNER=${run_as:+$SANDBOX_UID}" \
 		"$(dirname "${BASH_SOURCE[0]}")/run-guest.sh" --timeout 180 \
-		--qemu-arg -netdev --qemu-arg "$kind,id=n0,br=${VM_BRIDGE:-br0},helper=$helper" \
+		--qemu-arg -netdev --qemu-arg "${VM_NETDEV:-$kind,id=n0,br=${VM_BRIDGE:-br0},helper=$helper}" \
 		--qemu-arg -device --qemu-arg "virtio-net-pci,netdev=n0,mac=$mac" \
 		-- bash tests/vm/guest-ping.sh "$@" >"$VM_LOG" 2>&1 &
 	VM_PID=$!

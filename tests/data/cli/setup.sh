@@ -41,3 +41,24 @@ ip tuntap add dev st-idle mode tap
 ip link set dev st-idle master br300-st-up
 ip link add st-veth type veth peer name st-veth-peer
 ip link set dev st-veth master br300-st-up
+# 'status' of [tap] sections (status-taps.conf), on brst: st-tap-ok as declared,
+# st-tap-drift not in the bridge, down and with another MTU, st-tap-held held by a
+# process with two queues attached (its holder shows QEMU's "-name guest=vm-taps").
+ip link add brst type bridge
+ip link set dev brst up
+ip tuntap add dev st-tap-ok mode tap user 4242
+ip link set dev st-tap-ok address fe:54:00:00:00:01 master brst up
+ip tuntap add dev st-tap-drift mode tap group 4243 multi_queue
+ip link set dev st-tap-drift address fe:54:00:00:00:02
+python3 -c '
+import fcntl, os, signal, struct
+fds = [os.open("/dev/net/tun", os.O_RDWR) for _ in range(2)]
+for fd in fds:  # TUNSETIFF: IFF_TAP|IFF_NO_PI|IFF_MULTI_QUEUE
+    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"st-tap-held", 0x0002 | 0x1000 | 0x0100))
+fcntl.ioctl(fds[0], 0x400454cc, 4242)  # TUNSETOWNER
+fcntl.ioctl(fds[0], 0x400454cb, 1)  # TUNSETPERSIST
+print("held", flush=True)
+signal.pause()' -name guest=vm-taps > "$state/held-taps" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$state/held-taps" ] && break; sleep 0.05; done
+ip link set dev st-tap-held address fe:54:00:00:00:03 master brst up

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# vhost-net descriptors through 'tapgate run', in the test guest's kernel (the
+# host has no vhost_net): the helper opens /dev/vhost-net for a user who
+# cannot, only where the policy says allow-vhost; a user who can open it gets
+# their own. vhost-check then does what a VMM does first with them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/sandbox.sh"
+sandbox_enter "$@"
+: "${TAPGATE_HELPER:?}" "${TAPGATE_CLI:?}" "${TAPGATE_VHOST_CHECK:?}"
+[ -c /dev/vhost-net ] || fail "no /dev/vhost-net in this kernel (is vhost_net in the guest image?)"
+ip link add br0 type bridge
+ip link set br0 up
+setuid_helper=$(sandbox_setuid_copy "$TAPGATE_HELPER")
+as_user=$(sandbox_run_as_user)
+taps() { ip -o link show type tun | awk -F': ' '{print $2}'; }
+
+# vhost_case POLICY-EXTRA DEVICE-MODE QUEUES WANT: WANT is ok or denied
+vhost_case() {
+	local extra=$1 mode=$2 queues=$3 want=$4 out rc=0
+	sandbox_policy /etc/tapgate/tapgate.conf "[bridge br0]
+allow-users = *
+$extra"
+	chmod "$mode" /dev/vhost-net
+	# shellcheck disable=SC2086
+	out=$($as_user "$TAPGATE_CLI" run --helper "$setuid_helper" \
+		--net "n0=br0,queues=$queues,vhost=on" -- "$TAPGATE_VHOST_CHECK" '{n0.fds}' '{n0.vhostfds}' 2>&1) || rc=$?
+	chmod 0600 /dev/vhost-net
+	echo "$out"
+	[ -z "$(taps)" ] || { echo "-- taps left: $(taps)"; return 1; }
+	case $want in
+	ok) [ "$rc" = 0 ] && [[ $out == "vhost-check: $queues queue"*" of tap tg4242-"*", $queues vhost-net descriptor"*" owned by us"* ]] ;;
+	denied) [ "$rc" = 1 ] && [ "$out" = "tapgate-helper: access denied by policy (the reason is logged to syslog, authpriv)" ] ;;
+	esac
+}
+
+n=0 failed=0
+check() {	# DESCRIPTION COMMAND... (its output: TAP diagnostics, also in the guest)
+	local desc=$1 out rc=0; shift
+	n=$((n + 1))
+	out=$("$@" 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	if [ "$rc" = 0 ]; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
+}
+echo "1..4"
+check "allow-vhost, /dev/vhost-net 0600: the helper opens 4 for the user" \
+	vhost_case "allow-vhost = true" 0600 4 ok
+check "no allow-vhost, /dev/vhost-net 0600: denied, nothing left" \
+	vhost_case "" 0600 2 denied
+check "no allow-vhost, /dev/vhost-net 0666: the user's own descriptors" \
+	vhost_case "" 0666 2 ok
+check "allow-vhost, one queue" vhost_case "allow-vhost = true" 0600 1 ok
+exit $failed
