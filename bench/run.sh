@@ -7,14 +7,16 @@
 #   bench/run.sh            # the full run (a few minutes)
 #   bench/run.sh --smoke    # CI: every scenario, tiny sizes (~30 s)
 #   bench/run.sh --helper   # only the helper rows
+#   bench/run.sh --queues   # only the helper's multiqueue rows
 #
 # Runs as root in private network and mount namespaces of its own.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-smoke=0 helper_only=0
+smoke=0 helper_only=0 queues_only=0
 [ "${1:-}" = --smoke ] && smoke=1
 [ "${1:-}" = --helper ] && helper_only=1
+[ "${1:-}" = --queues ] && queues_only=1
 build=${BUILD_DIR:-$top/build}
 if [ -z "${TG_SANDBOXED:-}" ] && [ -z "${TG_BENCH_NO_BUILD:-}" ]; then
 	cd "$top"
@@ -61,6 +63,35 @@ fresh_bridges() {	# N_BRIDGES
 		ip link del "br$i" 2>/dev/null || true
 		ip link add "br$i" type bridge && ip link set "br$i" up
 	done
+}
+
+# Multiqueue (tapgate run's --queues=N): one run alternates qemu-bridge-helper
+# (one queue, all it can do) with tapgate-helper for 1, 4 and 8 queues of one
+# tap, on an empty bridge; each row is its ratio to qemu-bridge-helper, and
+# the last one what each queue from the 4th to the 8th adds.
+queue_rows() {
+local q out tm tp qm qp tf qf
+declare -A qr qms
+ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
+fresh_bridges 1
+for _ in $(seq 1 "$runs"); do
+	out=$($B helper "$iters" br0 qbh="$QBH" q1="$HELPER --queues=1" q4="$HELPER --queues=4" \
+		q8="$HELPER --queues=8")
+	read -r _ qm qp _ qf < <(grep ^qbh <<< "$out")
+	for q in 1 4 8; do
+		read -r _ tm tp _ tf < <(grep "^q$q " <<< "$out")
+		[ "$tf$qf" = 00 ] || echo "# failures: --queues=$q $tf, qemu-bridge-helper $qf"
+		qr[$q]+="$(ratio "$tm" "$qm") "
+		[ -n "${qms[$q]:-}" ] || qms[$q]="$tm $tp $qm $qp"
+	done
+done
+for q in 1 4 8; do
+	read -r tm tp qm qp <<< "${qms[$q]}"
+	# shellcheck disable=SC2086
+	row "helper --queues=$q, 0 ports (ms)" "$tm" "$tp" "$qm" "$qp" "$(spread ${qr[$q]})" ""
+done
+row "  each queue from the 4th to the 8th (ms)" "$(awk -v a="${qms[8]%% *}" -v b="${qms[4]%% *}" \
+	'BEGIN { printf "%.3f", (a - b) / 4 }')" "" "" "" "" ""
 }
 
 echo "# tapgate benchmarks, $(date -u +%F), $(nproc) cores, kernel $(uname -r), $runs runs per helper row"
@@ -111,6 +142,7 @@ cmd_runs() {
 		[ "$f1$f2" = 00 ] || echo "# failures: ${3%%=*} $f1, ${4%%=*} $f2"
 	done
 }
+if ((queues_only)); then queue_rows; exit 0; fi
 declare -A at0 qat
 for n in $sizes; do
 	ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
@@ -130,31 +162,7 @@ for b in 0 1 2 3; do ports "br$b" $((links / 4)) "q${b}x"; done
 helper_row "helper, $links links over 4 bridges (ms)" 0.5 br0
 row "helper peak RSS (KiB)" "$rss" "" "$qrss0" "" "" "<2048 $(verdict "$rss" 2047)"
 
-# Multiqueue (tapgate run's --queues=N): one run alternates qemu-bridge-helper
-# (one queue, all it can do) with tapgate-helper for 1, 4 and 8 queues of one
-# tap, on an empty bridge; each row is its ratio to qemu-bridge-helper, and
-# the last one what each queue beyond the first adds.
-ip -o link show type tun | awk -F': ' '{print $2}' | xargs -r -n1 ip link del
-fresh_bridges 1
-declare -A qr qms
-for _ in $(seq 1 "$runs"); do
-	out=$($B helper "$iters" br0 qbh="$QBH" q1="$HELPER --queues=1" q4="$HELPER --queues=4" \
-		q8="$HELPER --queues=8")
-	read -r _ qm qp _ qf < <(grep ^qbh <<< "$out")
-	for q in 1 4 8; do
-		read -r _ tm tp _ tf < <(grep "^q$q " <<< "$out")
-		[ "$tf$qf" = 00 ] || echo "# failures: --queues=$q $tf, qemu-bridge-helper $qf"
-		qr[$q]+="$(ratio "$tm" "$qm") "
-		[ -n "${qms[$q]:-}" ] || qms[$q]="$tm $tp $qm $qp"
-	done
-done
-for q in 1 4 8; do
-	read -r tm tp qm qp <<< "${qms[$q]}"
-	# shellcheck disable=SC2086
-	row "helper --queues=$q, 0 ports (ms)" "$tm" "$tp" "$qm" "$qp" "$(spread ${qr[$q]})" ""
-done
-row "  each queue beyond the first (ms)" "$(awk -v a="${qms[8]%% *}" -v b="${qms[1]%% *}" \
-	'BEGIN { printf "%.3f", (a - b) / 7 }')" "" "" "" "" ""
+queue_rows
 
 # BURST calls at once on one bridge with a quota (tapgate counts every call
 # under the bridge's lock; qemu-bridge-helper has no quotas): taps per second.

@@ -44,20 +44,6 @@ static const GOptionEntry attach_entries[] = {
 	{ NULL },
 };
 
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tapgate: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 /* The device to act on: it exists and is a tap. Return: 0, or 1 (said why). */
 static int tap_lookup(struct nl_sock *sk, const char *name, LinkInfo *tap)
 {

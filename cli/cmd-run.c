@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -295,9 +296,14 @@ static int net_request(const char *helper, RunNet *n, GError **error)
 		g_set_error(error, TG_ERROR, errno, "cannot fork: %s", g_strerror(errno));
 		return -errno;
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			break;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			close(sv[0]);
+			g_set_error(error, TG_ERROR, errno, "cannot wait for the helper '%s': %s",
+				    helper, g_strerror(errno));
+			return -errno;
+		}
+	}
 	if (WIFSIGNALED(status)) {
 		close(sv[0]);
 		g_set_error(error, TG_ERROR, EIO, "the helper '%s' was killed by signal %d",
@@ -493,6 +499,10 @@ int cmd_run(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	const char *helper = TG_HELPER_PATH;
 	int i;
+
+	/* An ignored SIGCHLD, inherited, would make waitpid() fail (ECHILD)
+	 * and the helper's exit status unknowable; the VMM gets the default. */
+	signal(SIGCHLD, SIG_DFL);
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;

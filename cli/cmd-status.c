@@ -244,6 +244,7 @@ static void append_differences(GString *s, const ApplyPlan *plan, const char *na
 	} words[] = {
 		{ APPLY_DELETE_TAP, "its multi-queue flag or an owner (it is made again)" },
 		{ APPLY_TAP_OWNER, "owner" },
+		{ APPLY_SET_ALIAS, "not marked as tapgate's" },
 		{ APPLY_SET_MAC, "MAC" },
 		{ APPLY_SET_MTU, "MTU" },
 		{ APPLY_SET_MASTER, "bridge" },

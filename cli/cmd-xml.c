@@ -61,20 +61,6 @@ static char *lverr(void)
 	return g_strdup(e && e->message ? e->message : "unknown libvirt error");
 }
 
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tapgate: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 static int parse_version(const char *s, unsigned long *v)
 {
 	unsigned int a = 0, b = 0, c = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tapgate: the administrator's and the user's command. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
@@ -43,6 +44,24 @@ int usage_error(const char *message, const char *command)
 {
 	fprintf(stderr, "tapgate %s: %s (try 'tapgate %s --help')\n", command, message, command);
 	return 2;
+}
+
+/**
+ * fail() - a failure's one line on stderr, "tapgate: MESSAGE"
+ * @fmt:	printf format of MESSAGE
+ *
+ * Return: 1, the exit status of a failure
+ */
+int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tapgate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
 }
 
 static void quiet_libxml(void *ctx, const char *msg, ...)

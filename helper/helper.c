@@ -464,6 +464,8 @@ int main(int argc, char **argv)
 
 	queues = MAX(args.queues, 1);
 	n_fds = args.vhost ? 2 * queues : queues;
+	if (n_fds > MAX_FDS)	/* the decision bounds it; the stack must not rely on that */
+		die("'--queues=%u' is more than %d", queues, POLICY_MAX_QUEUES);
 	/* Never closed: they die with us on failure, and go to the caller on success. */
 	tun = fds[0] = tap_open_node(TG_TUN_PATH);
 	/* no node, or no driver behind it: not a matter of privileges */
@@ -487,15 +489,21 @@ int main(int argc, char **argv)
 	 * entry happen under the lock in one stretch that the caller cannot
 	 * stop: we are all root here (see the setresuid() above). Should we
 	 * fail later, the tap dies with us and the next call culls its entry. */
-	r = tap_create(tun, uid, args.use_vnet, args.queues > 0, name, &vnet_on);
+	/* One queue needs no IFF_MULTI_QUEUE, which costs the kernel 256 queues'
+	 * worth of sysfs entries (about 2 ms, bench/README.md). */
+	r = tap_create(tun, uid, args.use_vnet, args.queues > 1, name, &vnet_on);
 	if (r == -EPERM)	/* a 0666 node, opened without privileges */
 		die("cannot create a tap device: %s (is " PROG " installed setuid root, or with "
 		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));
 	if (r < 0)
 		die("cannot create a tap device: %s", tg_strerror(-r));
-	r = tap_set_owner(tun, uid, gid);
+	/* Root's until it is ready: the kernel lets anyone join a multiqueue
+	 * tap without an owner by name, and its owner at any time, and a queue
+	 * of the caller's own would keep a tap alive that a failed call leaves
+	 * uncounted and unattached. It becomes the caller's just before it goes. */
+	r = tap_set_owner(tun, 0, 0);
 	if (r < 0)
-		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, tg_strerror(-r));
+		die("cannot give tap '%s' to uid %u: %s", name, 0u, tg_strerror(-r));
 	r = tap_ifindex(nl_socket_get_fd(sk), name);
 	if (r < 0)
 		die("cannot look up tap '%s': %s", name, tg_strerror(-r));
@@ -547,6 +555,10 @@ int main(int argc, char **argv)
 	r = privs_drop_all();
 	if (r < 0)
 		die("cannot drop capabilities: %s", tg_strerror(-r));
+	/* an attached fd needs no capability for this */
+	r = tap_set_owner(tun, uid, gid);
+	if (r < 0)
+		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, tg_strerror(-r));
 	r = send_fds(args.fd, fds, n_fds);
 	if (r < 0)
 		die("cannot send the tap's descriptor%s over '--fd=%d': %s", n_fds > 1 ? "s" : "",

@@ -120,6 +120,23 @@ static const PortVlanState *vlans_of(Model *m, const LinkInfo *l)
 	return l->ifindex > 0 ? g_hash_table_lookup(m->vlans, GINT_TO_POINTER(l->ifindex)) : NULL;
 }
 
+/* A port's VLANs as they are, or as the kernel will give it when it joins
+ * @br (the bridge's default_pvid, untagged) if it is not a port yet. */
+static PortVlanState port_vlans_now(Model *m, const LinkInfo *l, const LinkInfo *br)
+{
+	const PortVlanState *have = vlans_of(m, l);
+	PortVlanState now = { 0 };
+
+	if (have)
+		return *have;
+	if (br->default_pvid) {
+		vlan_set_add(&now.vids, br->default_pvid);
+		vlan_set_add(&now.untagged, br->default_pvid);
+		now.pvid = br->default_pvid;
+	}
+	return now;
+}
+
 static char *mac_str(const uint8_t mac[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
@@ -533,17 +550,9 @@ static void plan_vxlan(Model *m, const PolicyNetwork *n, LinkInfo *br, const cha
 	if (!plan_port(m, vx, br, ctx))
 		return;
 	if (vid) {
-		const PortVlanState *have = vlans_of(m, vx);
-		PortVlanState now = { 0 }, want;
+		PortVlanState now = port_vlans_now(m, vx, br), want;
 		PortVlan access = { .mode = PORT_ACCESS, .vid = vid };
 
-		if (have)
-			now = *have;
-		else if (br->default_pvid) {	/* what the kernel gives a new port */
-			vlan_set_add(&now.vids, br->default_pvid);
-			vlan_set_add(&now.untagged, br->default_pvid);
-			now.pvid = br->default_pvid;
-		}
 		bridge_vlan_expected(&access, 0, &want);
 		if (!vlan_set_equal(&now.vids, &want.vids) ||
 		    !vlan_set_equal(&now.untagged, &want.untagged) || now.pvid != want.pvid) {
@@ -800,6 +809,7 @@ static void plan_tap(Model *m, const PolicyTap *t)
 	gid_t group = t->has_group ? t->group : (gid_t)-1;
 	const char *bridge = NULL;
 	PortVlan vlan;
+	g_autofree char *alias = tap_persist_alias(t->name);
 	LinkInfo *br, *l;
 	uint8_t mac[6];
 	char a[18];
@@ -817,7 +827,6 @@ static void plan_tap(Model *m, const PolicyTap *t)
 		return;
 	if (!l) {
 		g_autofree char *args = tuntap_args(owner, group, t->multi_queue);
-		g_autofree char *alias = tap_persist_alias(t->name);
 
 		s = step(m, APPLY_CREATE_TAP, t->name, "ip tuntap add dev %s mode tap%s", t->name,
 			 args);
@@ -830,7 +839,12 @@ static void plan_tap(Model *m, const PolicyTap *t)
 				    .has_owner = t->has_user, .owner = t->user,
 				    .has_group = t->has_group, .group = t->group,
 				    .multi_queue = t->multi_queue };
+	}
+	/* Marked, made here or adopted: a tap apply keeps is one it removes when
+	 * its section goes, or its owner would keep the port for good. */
+	if (strcmp(l->alias, alias)) {
 		s = step(m, APPLY_SET_ALIAS, t->name, "ip link set dev %s alias '%s'", t->name, alias);
+		s->old = *l;
 		g_strlcpy(l->alias, alias, sizeof(l->alias));
 	}
 	if (t->has_mac)
@@ -867,16 +881,8 @@ static void plan_tap(Model *m, const PolicyTap *t)
 			g_hash_table_remove(m->vlans, GINT_TO_POINTER(l->ifindex));
 	}
 	if (br->vlan_filtering) {
-		const PortVlanState *have = vlans_of(m, l);
-		PortVlanState now = { 0 }, want;
+		PortVlanState now = port_vlans_now(m, l, br), want;
 
-		if (have)
-			now = *have;
-		else if (br->default_pvid) {	/* what the kernel gives a new port */
-			vlan_set_add(&now.vids, br->default_pvid);
-			vlan_set_add(&now.untagged, br->default_pvid);
-			now.pvid = br->default_pvid;
-		}
 		bridge_vlan_expected(&vlan, br->default_pvid, &want);
 		if (!bridge_vlan_state_equal(&now, &want)) {
 			g_autofree char *cmd = vlan_commands(t->name, &now, &want);

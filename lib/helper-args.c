@@ -100,6 +100,10 @@ int helper_args_parse(HelperArgs *args, int argc, char *const *argv, GError **er
 			if (parse_queues(a + strlen("--queues="), &args->queues, error) < 0)
 				return -EINVAL;
 		} else if (!strcmp(a, "--vhost")) {
+			if (args->vhost) {
+				g_set_error(error, TG_ERROR, EINVAL, "'--vhost' given twice");
+				return -EINVAL;
+			}
 			args->vhost = TRUE;
 		} else if (g_str_has_prefix(a, "--fd=")) {
 			if (args->fd >= 0) {

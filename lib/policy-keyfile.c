@@ -420,13 +420,17 @@ static gboolean is_queue_key(const char *key)
 
 static int key_queues(const Section *sec, const char *key, PolicyQueues *q, GError **error)
 {
+	g_autofree char *v = NULL;
+	guint64 n;
+
 	if (!strcmp(key, "allow-vhost"))
 		return key_bool(sec, key, &q->vhost, error);
-	if (key_count(sec, key, &q->max_queues, error) < 0)
+	if (key_string(sec, key, &v, error) < 0)
 		return -EINVAL;
-	if (q->max_queues > POLICY_MAX_QUEUES)
+	if (tg_parse_uint(g_strstrip(v), POLICY_MAX_QUEUES, &n) < 0 || n < 1)
 		return key_error(sec, key, error, "max-queues must be a number from 1 to %d",
 				 POLICY_MAX_QUEUES);
+	q->max_queues = (unsigned int)n;
 	return 0;
 }
 
@@ -688,8 +692,11 @@ static int parse_network_section(Policy *policy, const Section *sec, const char 
 
 #define TAP_KEYS "user, group, network, bridge, vlan, mac, mtu, multi-queue"
 
-/* The owner of a persistent tap: an unknown name must not leave it open to all. */
-static int key_owner(const Section *sec, const char *key, guint32 *id, GError **error)
+/* The owner of a persistent tap. An unknown name sets @unknown (the first
+ * one) and is no error: the tap is left out, as an unknown name of an allow
+ * list matches nobody, and the rest of the policy stands. */
+static int key_owner(const Section *sec, const char *key, guint32 *id, char **unknown,
+		     GError **error)
 {
 	g_autofree char *v = NULL;
 	g_autofree char *q = NULL;
@@ -702,8 +709,12 @@ static int key_owner(const Section *sec, const char *key, guint32 *id, GError **
 	r = resolve_id(sec->env, !strcmp(key, "group"), v, id);
 	if (r == -EINVAL)
 		return key_error(sec, key, error, "'%s' is not a valid %s id", q, key);
-	if (r < 0)
-		return key_error(sec, key, error, "unknown %s '%s'", key, q);
+	if (r < 0 && !*unknown) {
+		g_autofree char *origin = key_origin(sec, key);
+
+		*unknown = g_strdup_printf("%s: tap '%s': unknown %s '%s': the tap is left out",
+					   origin, sec->section + strlen("tap "), key, q);
+	}
 	return 0;
 }
 
@@ -751,6 +762,7 @@ static int parse_tap_section(Policy *policy, const Section *sec, const char *nam
 {
 	g_auto(GStrv) keys = g_key_file_get_keys(sec->kf, sec->section, NULL, NULL);
 	PolicyTap *t = g_new0(PolicyTap, 1);
+	g_autofree char *unknown = NULL;
 	gboolean has_vlan = FALSE;
 	int r = 0;
 
@@ -764,10 +776,10 @@ static int parse_tap_section(Policy *policy, const Section *sec, const char *nam
 	for (char **k = keys; k && *k && r == 0; k++) {
 		if (!strcmp(*k, "user")) {
 			t->has_user = TRUE;
-			r = key_owner(sec, *k, &t->user, error);
+			r = key_owner(sec, *k, &t->user, &unknown, error);
 		} else if (!strcmp(*k, "group")) {
 			t->has_group = TRUE;
-			r = key_owner(sec, *k, &t->group, error);
+			r = key_owner(sec, *k, &t->group, &unknown, error);
 		} else if (!strcmp(*k, "network")) {
 			r = key_ifname(sec, *k, &t->network, error);
 		} else if (!strcmp(*k, "bridge")) {
@@ -797,6 +809,10 @@ static int parse_tap_section(Policy *policy, const Section *sec, const char *nam
 	if (has_vlan && t->network)
 		return key_error(sec, NULL, error, "tap '%s': 'vlan' is for 'bridge ='; a network "
 				 "sets its own VLANs", name);
+	if (unknown) {
+		g_ptr_array_add(policy->warnings, g_steal_pointer(&unknown));
+		g_ptr_array_remove(policy->taps, t);
+	}
 	return 0;
 }
 

@@ -40,10 +40,12 @@ static int fail(GError **error, int err, const PortState *st, const char *name)
 	return -err;
 }
 
-/* Open a file of the state directory; it must be root's and not a symlink. */
+/* Open a file of the state directory; it must be root's and not a symlink.
+ * Root's alone: anyone who may open the lock could flock() it and hold up
+ * every call on the target (a file an older version made 0644 is closed). */
 static int open_owned(PortState *st, const char *name, int flags, GError **error)
 {
-	tg_autoclose int fd = openat(st->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+	tg_autoclose int fd = openat(st->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct stat sb;
 
 	if (fd < 0)
@@ -56,6 +58,8 @@ static int open_owned(PortState *st, const char *name, int flags, GError **error
 			    st->dir, name);
 		return -EPERM;
 	}
+	if ((sb.st_mode & 077) && fchmod(fd, 0600) < 0)
+		return -errno;
 	return tg_steal_fd(&fd);
 }
 
@@ -226,7 +230,7 @@ int portstate_store(PortState *st, const GArray *entries, GError **error)
 		format_entry(s, &g_array_index(entries, PortEntry, i));
 	unlinkat(st->dirfd, st->ports_new, 0);
 	fd = openat(st->dirfd, st->ports_new,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail(error, errno, st, st->ports_new);
 	n = write(fd, s->str, s->len);

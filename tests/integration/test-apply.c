@@ -673,6 +673,24 @@ static void test_tap_undeclared(void)
 	g_assert_cmpstr(again, ==, "nothing to change");
 }
 
+/* A tap made by hand and then declared is adopted: marked as tapgate's, so
+ * that taking its section out removes it and its owner's port with it. */
+static void test_tap_adopted(void)
+{
+	g_autofree char *out = NULL, *gone = NULL, *d = NULL;
+
+	setup_world(tap_vm1);
+	sandbox_sh("ip tuntap add dev vm1 mode tap user 4242 multi_queue");
+	g_assert_cmpint(sandbox_apply("", &out, NULL), ==, 0);
+	g_assert_nonnull(strstr(out, "ip link set dev vm1 alias 'tapgate: [tap vm1]'\n"));
+	g_assert_null(strstr(out, "ip tuntap add"));	/* kept, not made again */
+	sandbox_write("/etc/tapgate/tapgate.conf", "[bridge br0]\nallow-users = *\n", 0644, 0);
+	g_assert_cmpint(sandbox_apply("", &gone, NULL), ==, 0);
+	g_assert_cmpstr(gone, ==, "ip tuntap del dev vm1 mode tap multi_queue\n1 change");
+	d = link_details("vm1");
+	g_assert_cmpstr(d, ==, "");
+}
+
 typedef struct {
 	const char *name;
 	const char *policy;
@@ -790,6 +808,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/apply/tap/made", test_tap_made);
 	TABLETEST_ADD("/apply/tap/drift", drift_cases, test_tap_drift);
 	g_test_add_func("/apply/tap/undeclared", test_tap_undeclared);
+	g_test_add_func("/apply/tap/adopted", test_tap_adopted);
 	TABLETEST_ADD("/apply/tap/held", held_cases, test_tap_held);
 	TABLETEST_ADD("/apply/tap/problem", tap_problem_cases, test_problem);
 	g_test_add_func("/apply/tap/undo", test_tap_undo);

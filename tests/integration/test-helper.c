@@ -5,11 +5,14 @@
  * bridge, and every refusal with its exact message and nothing left behind.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
 
@@ -320,7 +323,8 @@ static const QueueCase queue_cases[] = {
 };
 
 /* --queues=N: N descriptors of one multiqueue tap (and N of vhost-net), in
- * one message; the tap lives while any of them is open. */
+ * one message; the tap lives while any of them is open. One queue is a
+ * plain tap: IFF_MULTI_QUEUE would only cost. */
 static void test_queues(gconstpointer data)
 {
 	const QueueCase *c = data;
@@ -350,7 +354,7 @@ static void test_queues(gconstpointer data)
 
 		g_assert_cmpint(ioctl(a.fds[i], TUNGETIFF, &ifr), ==, 0);
 		g_assert_cmpstr(ifr.ifr_name, ==, a.tapname);
-		g_assert_true(ifr.ifr_flags & IFF_MULTI_QUEUE);
+		g_assert_cmpint(!!(ifr.ifr_flags & IFF_MULTI_QUEUE), ==, c->queues > 1);
 		g_assert_true(ifr.ifr_flags & IFF_VNET_HDR);
 	}
 	for (unsigned int i = c->queues; i < want; i++) {
@@ -360,8 +364,10 @@ static void test_queues(gconstpointer data)
 		g_assert_true(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
 	}
 	get_link(a.tapname, &tap);
-	g_assert_true(tap.tun.known && tap.tun.multi_queue && !tap.tun.persist);
-	g_assert_cmpuint(tap.tun.num_queues, ==, c->queues);
+	g_assert_true(tap.tun.known && !tap.tun.persist);
+	g_assert_cmpint(tap.tun.multi_queue, ==, c->queues > 1);
+	if (c->queues > 1)	/* the kernel counts the queues of multiqueue taps only */
+		g_assert_cmpuint(tap.tun.num_queues, ==, c->queues);
 	g_assert_true(tap.tun.has_owner);
 	g_assert_cmpuint(tap.tun.owner, ==, uid);
 	log = sandbox_log_drain();
@@ -383,6 +389,88 @@ static void test_queues(gconstpointer data)
 	g_assert_true(link_exists(a.tapname));
 	tg_closep(&a.fds[c->queues - 1]);
 	g_assert_false(link_exists(a.tapname));
+}
+
+/* Join tap @name by name as the test user, as a caller holding /dev/net/tun
+ * (mode 0666, as udev makes it) could: 0 or the errno of TUNSETIFF. */
+static int join_as_user(const char *name)
+{
+	int status;
+	pid_t pid = fork();
+
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		struct ifreq ifr = { 0 };
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setresgid(SANDBOX_USER_GID, SANDBOX_USER_GID,
+							SANDBOX_USER_GID) < 0 ||
+		    setresuid(SANDBOX_USER_UID, SANDBOX_USER_UID, SANDBOX_USER_UID) < 0)
+			_exit(100);
+		fd = open("/dev/net/tun", O_RDWR);
+		if (fd < 0)
+			_exit(101);
+		g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
+		_exit(ioctl(fd, TUNSETIFF, &ifr) < 0 ? errno : 0);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+typedef struct {
+	const char *const *args;
+	HelperRun run;
+} BgCall;
+
+static gpointer bg_call(gpointer data)
+{
+	BgCall *c = data;
+
+	helper_run(setuid_helper, c->args, &as_user, &c->run);
+	return NULL;
+}
+
+/* Until the helper is done, its multiqueue tap is root's: the caller cannot
+ * join it by name, where a queue of its own would keep alive a tap that a
+ * failed call leaves uncounted. The helper waits for the quota lock, which
+ * the test holds, with the tap made; once let go it hands over the tap,
+ * then the caller's, with exactly its own queues. */
+static void test_queues_not_joinable(void)
+{
+	static const char *const args[] = { "--use-vnet", "--queues=2", "--br=br0", "--fd=@FD@",
+					    NULL };
+	BgCall c = { .args = args, .run = { .tapfd = -1 } };
+	g_autoptr(GPtrArray) taps = NULL;
+	tg_autoclose int lock = -1;
+	GThread *th;
+	LinkInfo tap;
+
+	setup_world(NULL, "[bridge br0]\nallow-users = *\nmax-ports-per-user = 4\n");
+	sandbox_sh("rm -rf /run/tapgate && mkdir -m 0755 /run/tapgate && "
+		   "install -m 0600 /dev/null /run/tapgate/bridge:br0.lock && chmod 0666 /dev/net/tun");
+	lock = open("/run/tapgate/bridge:br0.lock", O_RDWR | O_CLOEXEC);
+	g_assert_cmpint(flock(lock, LOCK_EX), ==, 0);
+	th = g_thread_new("helper", bg_call, &c);
+	for (int i = 0; i < 500; i++) {
+		g_clear_pointer(&taps, g_ptr_array_unref);
+		taps = sandbox_links_of_kind("tun");
+		if (taps->len)
+			break;
+		g_usleep(10000);
+	}
+	g_assert_cmpuint(taps->len, ==, 1);
+	g_assert_cmpint(join_as_user(g_ptr_array_index(taps, 0)), ==, EPERM);
+	tg_closep(&lock);
+	g_thread_join(th);
+	sandbox_sh("chmod 0600 /dev/net/tun");
+	g_assert_cmpstr(c.run.err, ==, "");
+	g_assert_cmpint(c.run.status, ==, 0);
+	g_assert_cmpint(c.run.n_fds, ==, 2);
+	get_link(c.run.tapname, &tap);
+	g_assert_cmpuint(tap.tun.num_queues, ==, 2);
+	g_assert_true(tap.tun.has_owner && tap.tun.owner == SANDBOX_USER_UID);
+	helper_run_clear(&c.run);
 }
 
 static void test_closed_std_fds(void)
@@ -475,6 +563,7 @@ int main(int argc, char **argv)
 	TABLETEST_ADD("/helper/ok", ok_cases, test_ok);
 	TABLETEST_ADD("/helper/error", err_cases, test_err);
 	TABLETEST_ADD("/helper/queues", queue_cases, test_queues);
+	g_test_add_func("/helper/queues-not-joinable", test_queues_not_joinable);
 	for (i = 0; i < G_N_ELEMENTS(file_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/helper/untrusted-file/%s",
 							file_cases[i].name);

@@ -274,6 +274,39 @@ static void test_state(gconstpointer data)
 	sandbox_sh("rm -rf /run/tapgate /tmp/elsewhere");
 }
 
+static mode_t file_mode(const char *path)
+{
+	struct stat st;
+
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	return st.st_mode & 07777;
+}
+
+/* The state is root's alone: a lock anyone may open, anyone may flock() and
+ * hold up every call on the target for the 10 s each waits. Files an older
+ * version made 0644 are closed on the next call. */
+static void test_state_files_root_only(void)
+{
+	static const char *const setups[] = {
+		"true",
+		"mkdir -p /run/tapgate && install -m 0644 /dev/null /run/tapgate/bridge:br0.lock && "
+		"install -m 0644 /dev/null " STATE,
+	};
+	const char *args[] = { "--br=br0", "--fd=@FD@", NULL };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(setups); i++) {
+		g_auto(HelperRun) r = { .tapfd = -1 };
+
+		setup_world("[bridge br0]\nallow-users = *\nmax-ports-per-user = 1\n");
+		sandbox_sh("%s", setups[i]);
+		helper_run(setuid_helper, args, &as_user, &r);
+		g_assert_cmpint(r.status, ==, 0);
+		g_assert_cmpint(file_mode("/run/tapgate/bridge:br0.lock"), ==, 0600);
+		g_assert_cmpint(file_mode(STATE), ==, 0600);
+	}
+	sandbox_sh("rm -rf /run/tapgate");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -286,5 +319,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/quota/multiqueue-one-port", test_multiqueue_one_port);
 	g_test_add_func("/quota/crashed-holder-culled", test_crashed_holder_culled);
 	TABLETEST_ADD("/quota/state", state_cases, test_state);
+	g_test_add_func("/quota/state-files-root-only", test_state_files_root_only);
 	return g_test_run();
 }

@@ -81,6 +81,8 @@ static const ArgsCase cases[] = {
 	{ "queues-twice", { "--br=br0", "--fd=5", "--queues=2", "--queues=2" },
 	  "'--queues' given twice" },
 	{ "vhost-alone", { "--br=br0", "--fd=5", "--vhost" }, "'--vhost' needs '--queues=N'" },
+	{ "vhost-twice", { "--br=br0", "--fd=5", "--queues=1", "--vhost", "--vhost" },
+	  "'--vhost' given twice" },
 	{ "queues-separate", { "--br=br0", "--fd=5", "--queues", "4" }, "unknown argument '--queues'" },
 };
 

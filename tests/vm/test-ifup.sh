@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sandbox.sh"
 sandbox_enter "$@"
+. "$here/../common/tap.sh"
+TG_VERBOSE=${TG_VERBOSE:-1}	# the guest's output is the record of the run
 : "${TAPGATE_CLI:?TAPGATE_CLI must name the built tapgate}"
 : "${TG_VM_IMAGE:?}"
 
@@ -70,12 +72,6 @@ run_case() {
 	echo "-- qemu-ifdown took tgq0 off br0; tgq0 gone after QEMU exited"
 }
 
-n=0 failed=0
-check() {	# DESCRIPTION COMMAND... : the command must succeed
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" >&2; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
-}
 unknown_network_fails() {
 	if run_case unknown nosuch; then
 		echo "-- the run passed with a network the policy does not have"
@@ -90,4 +86,4 @@ echo "1..2"
 check "QEMU as root, script=qemu-ifup (tapgate port attach --network lan), downscript=qemu-ifdown" \
 	run_case ifup lan
 check "the same run fails when the network is not in the policy" unknown_network_fails
-exit $failed
+tap_end

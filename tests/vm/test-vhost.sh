@@ -7,6 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sandbox.sh"
 sandbox_enter "$@"
+. "$here/../common/tap.sh"
+TG_VERBOSE=${TG_VERBOSE:-1}	# the guest's output is the record of the run
 : "${TAPGATE_HELPER:?}" "${TAPGATE_CLI:?}" "${TAPGATE_VHOST_CHECK:?}"
 [ -c /dev/vhost-net ] || fail "no /dev/vhost-net in this kernel (is vhost_net in the guest image?)"
 ip link add br0 type bridge
@@ -34,14 +36,6 @@ $extra"
 	esac
 }
 
-n=0 failed=0
-check() {	# DESCRIPTION COMMAND... (its output: TAP diagnostics, also in the guest)
-	local desc=$1 out rc=0; shift
-	n=$((n + 1))
-	out=$("$@" 2>&1) || rc=$?
-	printf '%s\n' "$out" | sed 's/^/# /'
-	if [ "$rc" = 0 ]; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
-}
 echo "1..4"
 check "allow-vhost, /dev/vhost-net 0600: the helper opens 4 for the user" \
 	vhost_case "allow-vhost = true" 0600 4 ok
@@ -50,4 +44,4 @@ check "no allow-vhost, /dev/vhost-net 0600: denied, nothing left" \
 check "no allow-vhost, /dev/vhost-net 0666: the user's own descriptors" \
 	vhost_case "" 0666 2 ok
 check "allow-vhost, one queue" vhost_case "allow-vhost = true" 0600 1 ok
-exit $failed
+tap_end
