@@ -402,8 +402,8 @@ int main(int argc, char **argv)
 	PortPreflight pf;
 	struct { int ifindex; } tap;
 	char name[IFNAMSIZ];
-	gboolean vnet_on = FALSE, quota;
-	uid_t uid = getuid();
+	gboolean vnet_on = FALSE, quota, handover;
+	uid_t uid = getuid(), owner;
 	gid_t gid = getgid();
 	uint8_t mac[6];
 	int r;
@@ -497,13 +497,16 @@ int main(int argc, char **argv)
 		    "cap_net_admin,cap_dac_override?)", tg_strerror(-r));
 	if (r < 0)
 		die("cannot create a tap device: %s", tg_strerror(-r));
-	/* Root's until it is ready: the kernel lets anyone join a multiqueue
-	 * tap without an owner by name, and its owner at any time, and a queue
-	 * of the caller's own would keep a tap alive that a failed call leaves
-	 * uncounted and unattached. It becomes the caller's just before it goes. */
-	r = tap_set_owner(tun, 0, 0);
+	/* A multiqueue tap is root's until it is ready: the kernel lets anyone
+	 * join one without an owner by name, and its owner at any time, and a
+	 * queue of the caller's own would keep a tap alive that a failed call
+	 * leaves uncounted and unattached; it becomes the caller's just before
+	 * it goes. A single-queue tap, held here, nobody can join. */
+	handover = args.queues > 1;
+	owner = handover ? 0 : uid;
+	r = tap_set_owner(tun, owner, handover ? 0 : gid);
 	if (r < 0)
-		die("cannot give tap '%s' to uid %u: %s", name, 0u, tg_strerror(-r));
+		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)owner, tg_strerror(-r));
 	r = tap_ifindex(nl_socket_get_fd(sk), name);
 	if (r < 0)
 		die("cannot look up tap '%s': %s", name, tg_strerror(-r));
@@ -556,7 +559,7 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("cannot drop capabilities: %s", tg_strerror(-r));
 	/* an attached fd needs no capability for this */
-	r = tap_set_owner(tun, uid, gid);
+	r = handover ? tap_set_owner(tun, uid, gid) : 0;
 	if (r < 0)
 		die("cannot give tap '%s' to uid %u: %s", name, (unsigned)uid, tg_strerror(-r));
 	r = send_fds(args.fd, fds, n_fds);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# vhost-net descriptors through 'tapgate run', in the test guest's kernel (the
+# 'tapgate run' where the host's kernel cannot: vhost-net descriptors (the
 # host has no vhost_net): the helper opens /dev/vhost-net for a user who
 # cannot, only where the policy says allow-vhost; a user who can open it gets
-# their own. vhost-check then does what a VMM does first with them.
+# their own. vhost-check then does what a VMM does first with them. And
+# vlan= on a vlan-filtering bridge (the host has no bridge VLAN filtering).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sandbox.sh"
@@ -36,7 +37,24 @@ $extra"
 	esac
 }
 
-echo "1..4"
+# vlan=ID is the helper's --vlan: a multiqueue tap as an access port of VLAN
+# ID, the default VLAN removed.
+vlan_case() {
+	local out rc=0
+	ip link add brv type bridge vlan_filtering 1
+	ip link set brv up
+	sandbox_policy /etc/tapgate/tapgate.conf "[bridge brv]
+allow-users = *
+allow-vlans = 100
+"
+	out=$($as_user "$TAPGATE_CLI" run --helper "$setuid_helper" --net n0=brv,vlan=100,queues=2 \
+		-- sh -c 'bridge -j vlan show dev {n0.ifname}' 2>&1) || rc=$?
+	echo "$out"
+	[ "$rc" = 0 ] && [[ $out == *'"vlans":[{"vlan":100,"flags":["PVID","Egress Untagged"]}]'* ]] &&
+		[ -z "$(taps)" ]
+}
+
+echo "1..5"
 check "allow-vhost, /dev/vhost-net 0600: the helper opens 4 for the user" \
 	vhost_case "allow-vhost = true" 0600 4 ok
 check "no allow-vhost, /dev/vhost-net 0600: denied, nothing left" \
@@ -44,4 +62,5 @@ check "no allow-vhost, /dev/vhost-net 0600: denied, nothing left" \
 check "no allow-vhost, /dev/vhost-net 0666: the user's own descriptors" \
 	vhost_case "" 0666 2 ok
 check "allow-vhost, one queue" vhost_case "allow-vhost = true" 0600 1 ok
+check "vlan=100, queues=2: an access port of VLAN 100 only" vlan_case
 tap_end
