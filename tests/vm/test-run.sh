@@ -24,14 +24,15 @@ $1"; }
 taps() { ip -o link show type tun | awk -F': ' '{print $2}'; }
 DENIED="tapgate-helper: access denied by policy (the reason is logged to syslog, authpriv)"
 
-# vm_run NAME RUN_AS NETDEV DEVICE: boot the guest (4 vCPUs) through the
-# command prefix RUN_AS; sets VM_PID, VM_JOB, VM_LOG as vm_start.
+# vm_run NAME RUN_AS NETDEV DEVICE: boot the guest (VM_SMP vCPUs, default 4:
+# virtio-net enables one queue pair per vCPU) through the command prefix
+# RUN_AS; sets VM_PID, VM_JOB, VM_LOG as vm_start.
 vm_run() {
 	local name=$1 prefix=$2 netdev=$3 device=$4
 	VM_JOB=/tmp/job-$name VM_LOG=/tmp/job-$name.log
 	mkdir "$VM_JOB"
 	env "TG_VM_JOB=$VM_JOB" "TG_VM_RUN_AS=$prefix" \
-		"TG_VM_JOB_OWNER=${VM_JOB_OWNER:-$SANDBOX_UID}" TG_VM_SMP=4 \
+		"TG_VM_JOB_OWNER=${VM_JOB_OWNER:-$SANDBOX_UID}" "TG_VM_SMP=${VM_SMP:-4}" \
 		"$here/run-guest.sh" --timeout 180 --qemu-arg -netdev --qemu-arg "$netdev" \
 		--qemu-arg -device --qemu-arg "$device" \
 		-- bash tests/vm/guest-queues.sh >"$VM_LOG" 2>&1 &
@@ -69,6 +70,9 @@ run_case() {
 	[ -z "$(taps)" ] || { echo "-- taps left after QEMU exited: $(taps)"; return 1; }
 	echo "-- tap gone after QEMU exited"
 }
+
+# One queue needs no more vCPUs than the other tests' guests.
+run_case_2cpus() { VM_SMP=2 run_case "$@"; }
 
 # A persistent multiqueue tap that 'tapgate apply' made for the test user:
 # the user's own QEMU opens it by name with 4 queues (no helper at all), the
@@ -138,7 +142,7 @@ check "tapgate run queues=4: the guest has 4 queue pairs and pings, the tap is g
 	"virtio-net-pci,netdev=n0,mq=on,vectors={n0.vectors},mac=$mac" 4 \
 	"multi_queue numqueues 4 numdisabled 0 persist off user $SANDBOX_USER group $SANDBOX_USER"
 check "tapgate run without queues: qemu-bridge-helper's one descriptor ({n0.fd})" \
-	run_case sq br0 "tap,id=n0,fd={n0.fd}" "virtio-net-pci,netdev=n0,mac=$mac" 1 \
+	run_case_2cpus sq br0 "tap,id=n0,fd={n0.fd}" "virtio-net-pci,netdev=n0,mac=$mac" 1 \
 	"pi off vnet_hdr on persist off user $SANDBOX_USER group $SANDBOX_USER"
 policy "max-queues = 2"
 check "queues=4 over max-queues = 2: refused before the command runs, nothing left" \

@@ -3,7 +3,8 @@
 # host has no vhost_net): the helper opens /dev/vhost-net for a user who
 # cannot, only where the policy says allow-vhost; a user who can open it gets
 # their own. vhost-check then does what a VMM does first with them. And
-# vlan= on a vlan-filtering bridge (the host has no bridge VLAN filtering).
+# vlan= on a vlan-filtering bridge (the host has no bridge VLAN filtering),
+# and the VLANs 'tapgate apply' gives persistent taps there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/sandbox.sh"
@@ -54,7 +55,41 @@ allow-vlans = 100
 		[ -z "$(taps)" ]
 }
 
-echo "1..5"
+# [tap] sections on a vlan-filtering bridge: apply makes each an access port
+# (of 'vlan =', or of its network's VLAN), the default VLAN removed; a second
+# run changes nothing.
+tap_vlans() {
+	local out again v1 v2
+	ip link add brt type bridge vlan_filtering 1
+	ip link set brt up
+	sandbox_policy /etc/tapgate/tapgate.conf "[bridge brt]
+managed = true
+
+[network lan200]
+bridge = brt
+vlan = 200
+
+[tap vt-bridge]
+user = $SANDBOX_USER
+bridge = brt
+vlan = 100
+
+[tap vt-net]
+user = $SANDBOX_USER
+network = lan200
+multi-queue = true
+"
+	out=$("$TAPGATE_CLI" apply 2>&1) || { echo "$out"; return 1; }
+	again=$("$TAPGATE_CLI" apply 2>&1)
+	v1=$(bridge -j vlan show dev vt-bridge)
+	v2=$(bridge -j vlan show dev vt-net)
+	printf '%s\n' "$out" "-- again: $again" "-- vt-bridge: $v1" "-- vt-net: $v2"
+	[ "$again" = "nothing to change" ] &&
+	[[ $v1 == *'"vlans":[{"vlan":100,"flags":["PVID","Egress Untagged"]}]'* ]] &&
+	[[ $v2 == *'"vlans":[{"vlan":200,"flags":["PVID","Egress Untagged"]}]'* ]]
+}
+
+echo "1..6"
 check "allow-vhost, /dev/vhost-net 0600: the helper opens 4 for the user" \
 	vhost_case "allow-vhost = true" 0600 4 ok
 check "no allow-vhost, /dev/vhost-net 0600: denied, nothing left" \
@@ -63,4 +98,5 @@ check "no allow-vhost, /dev/vhost-net 0666: the user's own descriptors" \
 	vhost_case "" 0666 2 ok
 check "allow-vhost, one queue" vhost_case "allow-vhost = true" 0600 1 ok
 check "vlan=100, queues=2: an access port of VLAN 100 only" vlan_case
+check "apply: persistent taps as access ports of their VLANs, default VLAN removed" tap_vlans
 tap_end
